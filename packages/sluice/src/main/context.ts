@@ -1,0 +1,82 @@
+/**
+ * `getContext()`: which peer is calling, the call's AbortSignal, and `onClose`.
+ *
+ * Where Node's AsyncLocalStorage exists (Electron's main process, Node, utility processes) the context
+ * follows the handler across every `await`. It is found with `process.getBuiltinModule`, a runtime lookup
+ * rather than an import, so that this module still loads in a browser Web Worker. There, the context is
+ * only visible synchronously: before a handler's first `await`, and in each generator step.
+ */
+export interface Peer {
+  /** The connection id, unique within the host. */
+  readonly id: number
+  /** Whatever was passed to `host.connect(port, peer)`; in Electron: `webContentsId`, `url`, `origin`, `frameId`. */
+  readonly [key: string]: unknown
+}
+
+export interface CallContext {
+  /** Who is calling. */
+  readonly peer: Peer
+  /** The dotted name of the method being run, e.g. `files.process`. */
+  readonly method: string
+  /**
+   * Aborts the moment the caller cancels (`cancel()`, `break`, an AbortSignal) or goes away, even while the
+   * handler is suspended in an `await`. Pass it to fetch, fs and timers so long I/O stops at once.
+   */
+  readonly signal: AbortSignal
+  /**
+   * Runs `fn` once when the call ends. `reason` is `undefined` for a normal end, an `AbortError` for a
+   * cancellation or an `Abort(value)`, a `DisconnectedError` when the peer went away, and the error otherwise.
+   */
+  onClose(fn: (reason?: unknown) => void): void
+}
+
+interface ContextStore {
+  run<T>(ctx: CallContext, fn: () => T): T
+  get(): CallContext | undefined
+}
+
+type ALS = new <T>() => { run<R>(store: T, fn: () => R): R; getStore(): T | undefined }
+
+function findAsyncLocalStorage(): ALS | undefined {
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process
+  const mod = proc?.getBuiltinModule?.('node:async_hooks') as { AsyncLocalStorage?: ALS } | undefined
+  return mod?.AsyncLocalStorage
+}
+
+function createStore(): ContextStore {
+  const Als = findAsyncLocalStorage()
+  if (Als !== undefined) {
+    const als = new Als<CallContext>()
+    return { run: (ctx, fn) => als.run(ctx, fn), get: () => als.getStore() }
+  }
+  let current: CallContext | undefined
+  return {
+    run(ctx, fn) {
+      const saved = current
+      current = ctx
+      try {
+        return fn()
+      } finally {
+        current = saved
+      }
+    },
+    get: () => current,
+  }
+}
+
+export const contextStore: ContextStore = createStore()
+
+/** True when the context survives `await` (AsyncLocalStorage is available). */
+export const contextFollowsAwait = findAsyncLocalStorage() !== undefined
+
+export function getContext(): CallContext {
+  const ctx = contextStore.get()
+  if (ctx === undefined) {
+    throw new Error(
+      contextFollowsAwait
+        ? 'sluice: getContext() was called outside a handler. Call it inside a function that sluice is running.'
+        : 'sluice: getContext() was called outside a handler, or after an await. Without AsyncLocalStorage, call it before the first await.',
+    )
+  }
+  return ctx
+}

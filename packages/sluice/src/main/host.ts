@@ -1,0 +1,444 @@
+/**
+ * The host: serves an api object to any number of peers, one connection per port.
+ *
+ * A connection never throws into its port's event loop. Every frame from the peer is validated; a bad one is
+ * answered with an `error` frame (when it names a usable call id) or a `protocol-error` frame, and the
+ * connection carries on serving that peer and every other.
+ */
+import { decode, encode } from '../shared/codec.js'
+import { AbortError, DisconnectedError, isAbort, ProtocolError } from '../shared/errors.js'
+import { DEFAULT_LIMITS, type SluiceLimits } from '../shared/limits.js'
+import { Outbox } from '../shared/outbox.js'
+import { type Port, type PortLike, toPort } from '../shared/port.js'
+import type { CallFrame, ClientToHostFrame, Encoded, RefKind } from '../shared/protocol.js'
+import { afterTask } from '../shared/schedule.js'
+import { serializeError } from '../shared/wire-error.js'
+import { RefTable } from '../shared/refs.js'
+import { maxArity } from './arity.js'
+import { type CallContext, contextStore, type Peer } from './context.js'
+import { type Entry, finishEntry, startStream, isAsyncIterable } from './stream.js'
+
+export interface HostOptions {
+  /** Per-connection limits; unspecified fields keep `DEFAULT_LIMITS`. */
+  limits?: Partial<SluiceLimits>
+  /** Items a stream may send before the client acknowledges any. Default 64. */
+  credit?: number
+  /** Yield batching. Defaults: flush at 64 items or after 10 ms of continuous production. */
+  batch?: { maxItems?: number; maxDelayMs?: number }
+  /** Send error stacks to the peer. Default false; `serve()` turns it on when the app is not packaged. */
+  dev?: boolean
+  /** Told about handler errors and protocol errors, for logging. Never required: the peer is always told. */
+  onError?: (error: unknown, info: { peer: Peer; method?: string; kind: 'handler' | 'protocol' }) => void
+}
+
+export interface ConnectionStats {
+  id: number
+  peer: Peer
+  open: boolean
+  /** Plain calls whose handler has not settled. */
+  calls: number
+  /** Streams whose generator has not finished (a cancelled one counts until its `finally` has run). */
+  streams: number
+  /** Live refs: callbacks, promises, ReadableStreams, iterables and channels, in both directions. */
+  refs: number
+}
+
+export interface HostStats {
+  connections: number
+  calls: number
+  streams: number
+  refs: number
+  peers: ConnectionStats[]
+}
+
+export interface Connection {
+  readonly id: number
+  readonly peer: Peer
+  readonly closed: boolean
+  /** Ends this peer: cancels its calls and streams (their `finally` and `onClose` run) and closes the port. */
+  close(reason?: string): void
+  /** Runs once when the connection closes, for whatever reason. */
+  onClose(fn: () => void): void
+}
+
+export interface HostCore {
+  connect(port: PortLike, peer?: Record<string, unknown>): Connection
+  stats(): HostStats
+  /** Sends an event frame to every open connection. */
+  broadcast(name: string, payload: unknown): void
+  /** Closes every connection. */
+  close(): void
+}
+
+const isId = (x: unknown): x is number => Number.isSafeInteger(x) && (x as number) > 0
+const FORBIDDEN = new Set(['__proto__', 'constructor', 'prototype'])
+
+interface Settings {
+  limits: SluiceLimits
+  credit: number
+  dev: boolean
+  onError: HostOptions['onError']
+  batch: { maxItems: number; maxDelayMs: number }
+}
+
+export function createHostCore(api: object, options: HostOptions = {}): HostCore {
+  const settings: Settings = {
+    limits: { ...DEFAULT_LIMITS, ...options.limits },
+    credit: options.credit ?? 64,
+    dev: options.dev ?? false,
+    onError: options.onError,
+    batch: { maxItems: options.batch?.maxItems ?? 64, maxDelayMs: options.batch?.maxDelayMs ?? 10 },
+  }
+  if (!(settings.credit >= 1)) throw new RangeError('sluice: createHost: options.credit must be at least 1')
+  if (typeof api !== 'object' || api === null) throw new TypeError('sluice: createHost: api must be an object or a module namespace')
+  const connections = new Set<HostConnection>()
+  let nextId = 1
+  return {
+    connect(portLike, peerInfo) {
+      const conn = new HostConnection(nextId++, toPort(portLike), peerInfo ?? {}, api, settings, () => {
+        if (conn.idle()) connections.delete(conn)
+      })
+      connections.add(conn)
+      conn.start()
+      return conn
+    },
+    stats() {
+      const peers = [...connections].map((c) => c.stats())
+      const sum = (k: 'calls' | 'streams' | 'refs') => peers.reduce((n, p) => n + p[k], 0)
+      return { connections: peers.filter((p) => p.open).length, calls: sum('calls'), streams: sum('streams'), refs: sum('refs'), peers }
+    },
+    broadcast(name, payload) {
+      let value: Encoded
+      try {
+        value = encode(payload)
+      } catch (e) {
+        throw new TypeError(`sluice: emit('${name}'): the payload cannot be sent: ${(e as Error).message}`)
+      }
+      for (const c of connections) c.event(name, value)
+    },
+    close() {
+      for (const c of connections) c.close('host closed')
+    },
+  }
+}
+
+class HostConnection implements Connection {
+  readonly peer: Peer
+  private readonly outbox: Outbox
+  private readonly entries = new Map<number, Entry>()
+  private readonly refs: RefTable
+  private readonly closers: (() => void)[] = []
+  private streamCount = 0
+  private callCount = 0
+  closed = false
+
+  constructor(
+    readonly id: number,
+    private readonly port: Port,
+    peerInfo: Record<string, unknown>,
+    private readonly api: object,
+    private readonly settings: Settings,
+    private readonly onIdle: () => void,
+  ) {
+    this.peer = Object.freeze({ ...peerInfo, id })
+    this.outbox = new Outbox((envelope) => this.port.post(envelope), { ...settings.batch, schedule: afterTask })
+    this.refs = new RefTable(this.outbox, {
+      credit: settings.credit,
+      maxCredit: settings.limits.maxCredit,
+      withStack: settings.dev,
+      onChange: () => this.maybeIdle(),
+    })
+  }
+
+  start(): void {
+    this.port.listen(
+      (data) => this.receive(data),
+      () => this.close('the port closed'),
+    )
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Incoming frames
+  // -------------------------------------------------------------------------------------------------------------
+
+  private receive(data: unknown): void {
+    if (this.closed) return
+    if (!Array.isArray(data)) return this.protocolError('a message must be an array of frames')
+    if (data.length > this.settings.limits.maxFramesPerMessage) {
+      return this.protocolError(`a message carried ${data.length} frames; the limit is ${this.settings.limits.maxFramesPerMessage}`)
+    }
+    for (const frame of data) {
+      if (this.closed) return
+      try {
+        this.frame(frame as ClientToHostFrame)
+      } catch (e) {
+        // Validation throws ProtocolErrors; anything else is our bug, but it still must not escape.
+        this.protocolError(e instanceof Error ? e.message : String(e), (frame as { t?: unknown })?.t)
+      }
+    }
+  }
+
+  private frame(f: ClientToHostFrame): void {
+    if (typeof f !== 'object' || f === null || typeof f.t !== 'string') throw new ProtocolError('a frame must be an object with a string tag t')
+    switch (f.t) {
+      case 'call': // { t: 'call', id, path, args }
+        return this.call(f)
+      case 'credit': {
+        // { t: 'credit', id, n }
+        if (!isId(f.id) || !isId(f.n)) throw new ProtocolError('credit: id and n must be positive integers')
+        const entry = this.entries.get(f.id)
+        if (entry?.stream === undefined || entry.done) return // unknown or finished: a late ack is normal
+        const credit = entry.stream.credit + f.n
+        if (credit > this.settings.limits.maxCredit) {
+          throw new ProtocolError(`credit: stream ${f.id} would hold ${credit} credits; the limit is ${this.settings.limits.maxCredit}`)
+        }
+        entry.stream.credit = credit
+        entry.stream.wake?.()
+        return
+      }
+      case 'cancel': {
+        // { t: 'cancel', id }
+        if (!isId(f.id)) throw new ProtocolError('cancel: id must be a positive integer')
+        const entry = this.entries.get(f.id)
+        if (entry !== undefined) this.cancel(entry, new AbortError('cancelled by the client'))
+        return
+      }
+      case 'ref-call':
+      case 'ref-result':
+      case 'ref-release':
+      case 'ref-settle':
+      case 'ref-push':
+      case 'ref-pull':
+      case 'ref-end':
+        return this.refs.receive(f)
+      default:
+        throw new ProtocolError(`unknown frame tag '${String((f as { t: unknown }).t).slice(0, 40)}'`)
+    }
+  }
+
+  private call(f: CallFrame): void {
+    const { id, path } = f
+    if (!isId(id)) throw new ProtocolError('call: id must be a positive integer')
+    if (this.entries.has(id)) throw new ProtocolError(`call: id ${id} is already in use`)
+    const { limits } = this.settings
+    const method = Array.isArray(path) ? path.map(String).join('.') : '?'
+    const reject = (message: string) => this.outbox.push({ t: 'error', id, error: serializeError(new ProtocolError(`sluice: ${message}`), false) })
+    if (!Array.isArray(path) || path.length === 0 || path.length > limits.maxPathDepth || !path.every((s) => typeof s === 'string')) {
+      return reject(`call: path must be 1 to ${limits.maxPathDepth} strings`)
+    }
+    if (this.callCount + this.streamCount >= limits.maxPendingCalls + limits.maxStreams) {
+      return reject(`too many calls in flight on this connection (limit ${limits.maxPendingCalls} calls, ${limits.maxStreams} streams)`)
+    }
+    const target = this.resolve(path)
+    if (typeof target === 'string') return reject(target)
+    const ctrl = new AbortController()
+    let args: unknown
+    try {
+      args = decode(f.args, (kind, refId) => this.readRef(kind, refId, ctrl.signal))
+    } catch (e) {
+      return reject(`${method}: bad arguments: ${(e as Error).message}`)
+    }
+    if (!Array.isArray(args)) return reject(`${method}: arguments must be an array`)
+    if (args.length > limits.maxArgs) return reject(`${method}: ${args.length} arguments exceed the limit of ${limits.maxArgs}`)
+    const arity = maxArity(target.fn)
+    if (args.length > arity) return reject(`api.${method} takes at most ${arity} argument${arity === 1 ? '' : 's'}, got ${args.length}`)
+
+    const closers: ((reason?: unknown) => void)[] = []
+    const ctx: CallContext = {
+      peer: this.peer,
+      method,
+      signal: ctrl.signal,
+      onClose: (fn) => void closers.push(fn),
+    }
+    const entry: Entry = { id, ctx, ctrl, closers, done: false, finished: false, stream: undefined }
+    this.entries.set(id, entry)
+    this.callCount++
+    let out: unknown
+    try {
+      out = contextStore.run(ctx, () => target.fn.apply(target.self, args as unknown[]))
+    } catch (e) {
+      return this.fail(entry, e)
+    }
+    this.settle(entry, out)
+  }
+
+  /** Finds `path` among the api's own members. Returns the function, or an error message naming the method. */
+  private resolve(path: string[]): { fn: Function; self: unknown } | string {
+    let self: unknown = undefined
+    let node: unknown = this.api
+    for (const key of path) {
+      if (FORBIDDEN.has(key) || (typeof node !== 'object' && typeof node !== 'function') || node === null || !Object.hasOwn(node, key)) {
+        return `no method 'api.${path.join('.')}' on the host`
+      }
+      self = node
+      node = (node as Record<string, unknown>)[key]
+    }
+    if (typeof node !== 'function') return `'api.${path.join('.')}' is not a function on the host`
+    return { fn: node, self }
+  }
+
+  private settle(entry: Entry, out: unknown): void {
+    if (isAsyncIterable(out)) return this.beginStream(entry, out)
+    if (typeof (out as PromiseLike<unknown>)?.then === 'function') {
+      ;(out as PromiseLike<unknown>).then(
+        (value) => (isAsyncIterable(value) ? this.beginStream(entry, value) : this.resolveCall(entry, value)),
+        (e) => this.fail(entry, e),
+      )
+      return
+    }
+    this.resolveCall(entry, out)
+  }
+
+  private resolveCall(entry: Entry, value: unknown): void {
+    if (!entry.done) {
+      let encoded: Encoded
+      try {
+        encoded = encode(value, this.writeRef)
+      } catch (e) {
+        return this.fail(entry, new TypeError(`sluice: api.${entry.ctx.method} returned a value that cannot be sent: ${(e as Error).message}`))
+      }
+      entry.done = true
+      this.outbox.push({ t: 'result', id: entry.id, value: encoded })
+    }
+    this.finish(entry, undefined)
+  }
+
+  private beginStream(entry: Entry, iterable: AsyncIterable<unknown>): void {
+    this.callCount--
+    this.streamCount++
+    entry.isStream = true
+    if (this.streamCount > this.settings.limits.maxStreams) {
+      const iterator = iterable[Symbol.asyncIterator]()
+      void Promise.resolve(iterator.return?.()).catch(() => {})
+      return this.fail(entry, new ProtocolError(`sluice: too many open streams on this connection (limit ${this.settings.limits.maxStreams})`))
+    }
+    if (entry.done) {
+      // Cancelled while an async handler was still producing its iterable: end it without starting it.
+      const iterator = iterable[Symbol.asyncIterator]()
+      void Promise.resolve(iterator.return?.()).catch(() => {}).then(() => this.finish(entry, entry.reason))
+      return
+    }
+    startStream(entry, iterable, {
+      credit: this.settings.credit,
+      outbox: this.outbox,
+      encode: (v) => encode(v, this.writeRef),
+      fail: (e) => this.fail(entry, e),
+      finish: (reason) => this.finish(entry, reason),
+    })
+  }
+
+  /** Sends the error (unless the client already gave up on this call) and finishes the entry. */
+  private fail(entry: Entry, e: unknown): void {
+    if (!entry.done) {
+      entry.done = true
+      this.outbox.push({ t: 'error', id: entry.id, error: serializeError(e, this.settings.dev) })
+      this.outbox.flush()
+      if (!(e instanceof AbortError) && !isAbort(e)) this.settings.onError?.(e, { peer: this.peer, method: entry.ctx.method, kind: 'handler' })
+    }
+    const reason = isAbort(e) ? new AbortError('aborted by the host', e.value) : e
+    if (entry.stream !== undefined) {
+      // The stream may have failed to encode a yield while its generator sits suspended: end it properly.
+      const iterator = entry.stream.iterator
+      void Promise.resolve()
+        .then(() => iterator.return?.())
+        .catch(() => {})
+        .then(() => this.finish(entry, reason))
+    } else {
+      this.finish(entry, reason)
+    }
+  }
+
+  /** The client or the connection gave up on `entry`. Aborts its signal at once; the rest follows. */
+  private cancel(entry: Entry, reason: Error): void {
+    if (entry.done) return
+    entry.done = true
+    entry.reason = reason
+    entry.ctrl.abort(reason)
+    if (entry.stream !== undefined) {
+      entry.stream.wake?.()
+      const iterator = entry.stream.iterator
+      // return() queues behind a pending next(): the generator's finally runs once it reaches its next yield,
+      // or at once if the aborted signal makes its pending await reject.
+      void Promise.resolve()
+        .then(() => iterator.return?.())
+        .catch(() => {})
+        .then(() => this.finish(entry, reason))
+    }
+    // A plain call finishes when its handler settles; the signal already told it to stop.
+  }
+
+  /** The entry's work is over: run its onClose hooks exactly once and forget it. */
+  private finish(entry: Entry, reason: unknown): void {
+    if (!finishEntry(entry, reason)) return
+    this.entries.delete(entry.id)
+    if (entry.isStream) this.streamCount--
+    else this.callCount--
+    this.maybeIdle()
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Refs: live objects inside arguments and results
+  // -------------------------------------------------------------------------------------------------------------
+
+  private readonly writeRef = (kind: RefKind, value: unknown): number => this.refs.export(kind, value)
+
+  private readRef(kind: RefKind, id: number, signal: AbortSignal): unknown {
+    // An AbortSignal argument becomes the call's own signal: the client aborting it cancels the call.
+    if (kind === 'signal') return signal
+    return this.refs.import(kind, id)
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Lifecycle
+  // -------------------------------------------------------------------------------------------------------------
+
+  event(name: string, payload: Encoded): void {
+    if (!this.closed) this.outbox.push({ t: 'event', name, payload })
+  }
+
+  private protocolError(message: string, tag?: unknown): void {
+    const frame = typeof tag === 'string' ? tag.slice(0, 40) : undefined
+    this.outbox.push(frame === undefined ? { t: 'protocol-error', message: `sluice: ${message}` } : { t: 'protocol-error', message: `sluice: ${message}`, frame })
+    this.settings.onError?.(new ProtocolError(message), { peer: this.peer, kind: 'protocol' })
+  }
+
+  close(reason = 'closed by the host'): void {
+    if (this.closed) return
+    this.closed = true
+    this.outbox.flush()
+    this.outbox.close()
+    const error = new DisconnectedError(`sluice: the peer disconnected (${reason})`)
+    for (const entry of this.entries.values()) this.cancel(entry, error)
+    this.refs.close(error)
+    try {
+      this.port.close()
+    } catch {
+      // Closing an already-dead port is fine.
+    }
+    for (const fn of this.closers.splice(0)) {
+      try {
+        fn()
+      } catch (e) {
+        this.settings.onError?.(e, { peer: this.peer, kind: 'handler' })
+      }
+    }
+    this.maybeIdle()
+  }
+
+  onClose(fn: () => void): void {
+    if (this.closed) fn()
+    else this.closers.push(fn)
+  }
+
+  idle(): boolean {
+    return this.closed && this.entries.size === 0 && this.refs.size() === 0
+  }
+
+  private maybeIdle(): void {
+    if (this.idle()) this.onIdle()
+  }
+
+  stats(): ConnectionStats {
+    return { id: this.id, peer: this.peer, open: !this.closed, calls: this.callCount, streams: this.streamCount, refs: this.refs.size() }
+  }
+}

@@ -1,0 +1,37 @@
+/**
+ * `sluice/main`: the host side. Process: Main (or any host: a worker, a utility process, Node).
+ */
+import type { PortLike } from '../shared/port.js'
+import { type Connection, createHostCore, type HostOptions, type HostStats } from './host.js'
+
+export { getContext } from './context.js'
+export type { CallContext, Peer } from './context.js'
+export type { Connection, ConnectionStats, HostOptions, HostStats } from './host.js'
+export { Abort, AbortError, DisconnectedError, ProtocolError, ValidationError } from '../shared/errors.js'
+
+/**
+ * Process: Main (any host).
+ * A host serving `Api`. One host serves any number of peers, one `connect()` per port.
+ * @see sluice/docs/api.md#host
+ */
+export interface Host<Api = unknown> {
+  /** Serves one peer over `port`. `peer` is what `getContext().peer` shows for its calls. */
+  connect(port: PortLike, peer?: Record<string, unknown>): Connection
+  /** Live calls, streams and refs, per peer: everything returns to zero when peers go away. */
+  stats(): HostStats
+  /** Closes every connection. */
+  close(): void
+  /** @internal keeps `Api` in the type, so `Host<typeof api>` documents what it serves. */
+  readonly __api?: Api
+}
+
+/**
+ * Process: Main (any host).
+ * Creates a host for `api`, a module namespace or an object of functions. Only its own members are callable
+ * (nested plain objects become namespaces); inherited members, `__proto__` and `constructor` never are.
+ * @see sluice/docs/api.md#createhost
+ */
+export function createHost<Api extends object>(api: Api, options?: HostOptions): Host<Api> {
+  const core = createHostCore(api, options)
+  return { connect: core.connect, stats: core.stats, close: core.close }
+}

@@ -1,0 +1,120 @@
+/**
+ * The stream driver: pulls a generator only while the client has credit, and batches what it yields.
+ *
+ * ============================================================================================================
+ * Credit invariant
+ * ============================================================================================================
+ * `credit` is how many more items the client has room for. It starts at the host's `credit` option (64) and
+ * goes down by one per yield; `credit` frames from the client add to it. The driver calls `next()` only while
+ * credit > 0, so at most `credit` items are ever outstanding (sent or batched but not yet acknowledged), and a
+ * client that stops reading leaves the generator suspended at its last `yield`, holding nothing more.
+ *
+ * ============================================================================================================
+ * Ordering invariant
+ * ============================================================================================================
+ * Yields go into the connection's outbox as they are produced; `return` and `error` go in after them and
+ * flush at once. The outbox never reorders, so the client sees every yield before the end of its stream.
+ */
+import type { Encoded } from '../shared/protocol.js'
+import type { Outbox } from '../shared/outbox.js'
+import { type CallContext, contextStore } from './context.js'
+
+export interface StreamState {
+  iterator: AsyncIterator<unknown>
+  credit: number
+  /** Set while the driver waits for credit; a credit frame or a cancel calls it. */
+  wake: (() => void) | undefined
+}
+
+/** One call or stream on a connection. */
+export interface Entry {
+  id: number
+  ctx: CallContext
+  ctrl: AbortController
+  closers: ((reason?: unknown) => void)[]
+  /** Nothing more will be sent for this id (answered, failed, or cancelled). */
+  done: boolean
+  /** The handler or generator has finished and onClose has run. */
+  finished: boolean
+  /** Why it was cancelled, if it was. */
+  reason?: unknown
+  isStream?: boolean
+  stream: StreamState | undefined
+}
+
+export interface DriverHooks {
+  credit: number
+  outbox: Outbox
+  encode: (value: unknown) => Encoded
+  /** The generator threw, or a value could not be encoded. */
+  fail: (e: unknown) => void
+  /** The generator finished normally. */
+  finish: (reason: unknown) => void
+}
+
+export function isAsyncIterable(x: unknown): x is AsyncIterable<unknown> {
+  if (typeof x !== 'object' || x === null) return false
+  // A ReadableStream is async-iterable in Node, but it travels as a ReadableStream (a ref), not as a stream call.
+  if (typeof ReadableStream === 'function' && x instanceof ReadableStream) return false
+  return typeof (x as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function'
+}
+
+export function startStream(entry: Entry, iterable: AsyncIterable<unknown>, hooks: DriverHooks): void {
+  let iterator: AsyncIterator<unknown>
+  try {
+    iterator = contextStore.run(entry.ctx, () => iterable[Symbol.asyncIterator]())
+  } catch (e) {
+    return hooks.fail(e)
+  }
+  const state: StreamState = { iterator, credit: hooks.credit, wake: undefined }
+  entry.stream = state
+  void contextStore.run(entry.ctx, () => drive(entry, state, hooks))
+}
+
+async function drive(entry: Entry, state: StreamState, hooks: DriverHooks): Promise<void> {
+  const { id } = entry
+  try {
+    for (;;) {
+      if (state.credit <= 0) {
+        await new Promise<void>((resolve) => (state.wake = resolve))
+        state.wake = undefined
+        if (entry.done) return
+        continue
+      }
+      // Each step runs inside the call's context, so getContext() works in the generator's body even where
+      // AsyncLocalStorage is missing.
+      const step = await contextStore.run(entry.ctx, () => state.iterator.next())
+      if (entry.done) return // cancelled while producing: the cancel path owns return() and onClose
+      if (step.done) {
+        const value = hooks.encode(step.value)
+        entry.done = true
+        hooks.outbox.push({ t: 'return', id, value })
+        hooks.outbox.flush()
+        hooks.finish(undefined)
+        return
+      }
+      state.credit--
+      hooks.outbox.pushItem('yield', id, hooks.encode(step.value))
+    }
+  } catch (e) {
+    // After a cancel, the generator usually throws because its signal aborted: that is the expected end.
+    if (entry.done) return
+    hooks.fail(e)
+  }
+}
+
+/** Marks the entry finished and runs its onClose hooks once. Returns false if it was already finished. */
+export function finishEntry(entry: Entry, reason: unknown): boolean {
+  if (entry.finished) return false
+  entry.finished = true
+  entry.done = true
+  const why = entry.reason ?? reason
+  for (const fn of entry.closers.splice(0)) {
+    try {
+      fn(why)
+    } catch {
+      // An onClose hook that throws must not stop the others, nor reach the port's event loop.
+    }
+  }
+  return true
+}

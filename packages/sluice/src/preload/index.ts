@@ -1,0 +1,4 @@
+/**
+ * `sluice/preload`: runs in the preload script. Process: Preload.
+ */
+export {}

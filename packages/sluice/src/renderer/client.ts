@@ -1,0 +1,189 @@
+/**
+ * The client: an untyped proxy over one port. It knows no api types (those live in shared/types.ts); it turns
+ * `api.a.b(...args)` into a `call` frame and hands back a `RemoteCall`.
+ */
+import { decode, encode } from '../shared/codec.js'
+import { AbortError, DisconnectedError, ProtocolError } from '../shared/errors.js'
+import { Outbox } from '../shared/outbox.js'
+import { type Port, type PortLike, toPort } from '../shared/port.js'
+import type { HostToClientFrame, RefKind } from '../shared/protocol.js'
+import { RefTable } from '../shared/refs.js'
+import { afterMicrotasks } from '../shared/schedule.js'
+import { deserializeError } from '../shared/wire-error.js'
+import { RemoteCall } from './stream-call.js'
+
+export interface ClientOptions {
+  /** Acknowledge consumed stream items in batches of this many. Default 32. */
+  ackEvery?: number
+  /** Items a ReadableStream or async iterable sent *to* the host may run ahead of its reader. Default 64. */
+  credit?: number
+  /** Told when the host reports a protocol error that names no call. Default: `console.warn`. */
+  onProtocolError?: (message: string) => void
+}
+
+type EventListener = (payload: unknown) => void
+
+export class ClientConnection {
+  private readonly port: Port
+  private readonly outbox: Outbox
+  private readonly calls = new Map<number, RemoteCall>()
+  private readonly listeners = new Map<string, Set<EventListener>>()
+  private readonly closers = new Set<(error: Error) => void>()
+  readonly refs: RefTable
+  private nextId = 1
+  private closedWith: Error | undefined
+  readonly ackEvery: number
+
+  constructor(portLike: PortLike, private readonly options: ClientOptions = {}) {
+    this.ackEvery = options.ackEvery ?? 32
+    if (!(this.ackEvery >= 1)) throw new RangeError('sluice: createClient: options.ackEvery must be at least 1')
+    this.port = toPort(portLike)
+    // Calls made in one synchronous stretch leave in one postMessage: flush after microtasks, not after the task.
+    this.outbox = new Outbox((envelope) => this.port.post(envelope), { maxItems: 64, maxDelayMs: 10, schedule: afterMicrotasks })
+    this.refs = new RefTable(this.outbox, { credit: options.credit ?? 64, maxCredit: 1 << 30, withStack: true, onChange: () => {} })
+    this.port.listen(
+      (data) => this.receive(data),
+      () => this.close(new DisconnectedError('sluice: the connection to the host closed')),
+    )
+  }
+
+  get closed(): boolean {
+    return this.closedWith !== undefined
+  }
+
+  call(path: string[], args: unknown[]): RemoteCall {
+    const id = this.nextId++
+    const method = path.join('.')
+    let signal: AbortSignal | undefined
+    const call = new RemoteCall({
+      method,
+      ackEvery: this.ackEvery,
+      credit: (n) => {
+        if (this.calls.has(id)) this.outbox.push({ t: 'credit', id, n })
+      },
+      cancel: () => {
+        if (this.calls.delete(id)) this.outbox.push({ t: 'cancel', id })
+      },
+      closed: () => signal?.removeEventListener('abort', onAbort),
+    })
+    const onAbort = () => call.abort(new AbortError(`sluice: api.${method}() was aborted`, signal?.reason), true)
+    if (this.closedWith !== undefined) {
+      call.disconnect(this.closedWith)
+      return call
+    }
+    let encoded
+    try {
+      encoded = encode(args, (kind: RefKind, value: unknown) => {
+        if (kind !== 'signal') return this.refs.export(kind, value)
+        signal = value as AbortSignal
+        return 0
+      })
+    } catch (e) {
+      call.disconnect(e instanceof Error ? new TypeError(`sluice: api.${method}(): ${e.message}`) : new TypeError(String(e)))
+      return call
+    }
+    if (signal?.aborted) {
+      call.disconnect(new AbortError(`sluice: api.${method}() was aborted before it started`, signal.reason))
+      return call
+    }
+    signal?.addEventListener('abort', onAbort, { once: true })
+    this.calls.set(id, call)
+    this.outbox.push({ t: 'call', id, path, args: encoded })
+    return call
+  }
+
+  private receive(data: unknown): void {
+    if (!Array.isArray(data)) return
+    for (const frame of data as HostToClientFrame[]) {
+      try {
+        this.frame(frame)
+      } catch (e) {
+        this.reportProtocolError(`bad frame from the host: ${(e as Error).message}`)
+      }
+    }
+  }
+
+  private frame(f: HostToClientFrame): void {
+    switch (f.t) {
+      case 'result': // { t: 'result', id, value }
+        return this.settle(f.id)?.onResult(this.decode(f.value))
+      case 'yield': {
+        // { t: 'yield', id, items }
+        const call = this.calls.get(f.id)
+        if (call !== undefined) call.onYield(f.items.map((item) => this.decode(item)))
+        return
+      }
+      case 'return': // { t: 'return', id, value }
+        return this.settle(f.id)?.onReturn(this.decode(f.value))
+      case 'error': // { t: 'error', id, error }
+        return this.settle(f.id)?.onError(deserializeError(f.error))
+      case 'protocol-error': // { t: 'protocol-error', message, frame? }
+        return this.reportProtocolError(f.message)
+      case 'event': {
+        // { t: 'event', name, payload }
+        const set = this.listeners.get(f.name)
+        if (set === undefined || set.size === 0) return
+        const payload = this.decode(f.payload)
+        for (const fn of [...set]) fn(payload)
+        return
+      }
+      default:
+        return this.refs.receive(f)
+    }
+  }
+
+  private decode(value: Parameters<typeof decode>[0]): unknown {
+    return decode(value, (kind, id) => this.refs.import(kind, id))
+  }
+
+  private settle(id: number): RemoteCall | undefined {
+    const call = this.calls.get(id)
+    this.calls.delete(id)
+    return call
+  }
+
+  private reportProtocolError(message: string): void {
+    if (this.options.onProtocolError) this.options.onProtocolError(message)
+    else console.warn(message)
+  }
+
+  on(name: string, fn: EventListener): () => void {
+    let set = this.listeners.get(name)
+    if (set === undefined) this.listeners.set(name, (set = new Set()))
+    set.add(fn)
+    return () => void set.delete(fn)
+  }
+
+  onClose(fn: (error: Error) => void): () => void {
+    if (this.closedWith !== undefined) {
+      fn(this.closedWith)
+      return () => {}
+    }
+    this.closers.add(fn)
+    return () => void this.closers.delete(fn)
+  }
+
+  /** Fails every open call with `error`, releases every ref, and closes the port. Idempotent. */
+  close(error: Error = new DisconnectedError('sluice: the client was closed')): void {
+    if (this.closedWith !== undefined) return
+    this.closedWith = error
+    this.outbox.flush()
+    this.outbox.close()
+    for (const call of this.calls.values()) call.disconnect(error)
+    this.calls.clear()
+    this.refs.close(error)
+    try {
+      this.port.close()
+    } catch {
+      // Already gone.
+    }
+    for (const fn of this.closers) fn(error)
+    this.closers.clear()
+  }
+
+  stats(): { calls: number; refs: number; posts: number } {
+    return { calls: this.calls.size, refs: this.refs.size(), posts: this.outbox.posts }
+  }
+}
+
+export { ProtocolError }

@@ -1,0 +1,218 @@
+/**
+ * One remote call, seen from the client: at once a promise (of the handler's result, or the generator's return
+ * value) and an async iterable (of the generator's yields).
+ *
+ * ============================================================================================================
+ * Modes
+ * ============================================================================================================
+ * - iterate: `for await` (or `[Symbol.asyncIterator]()`) was used first. Yields are queued for the iterator;
+ *   `await` still gives the return value once the stream ends.
+ * - await: `then` was used first. Nobody will read the yields, so they are dropped and acknowledged as they
+ *   arrive, letting the generator run to its `return`.
+ * - idle: neither yet. Yields queue up to the host's credit window, then the generator waits.
+ *
+ * ============================================================================================================
+ * Credit
+ * ============================================================================================================
+ * The client acknowledges consumed items in batches of `ackEvery` (32), and also whenever its reader is
+ * waiting on an empty queue: that second rule means no configuration of host credit and client batch size
+ * can deadlock.
+ */
+import { AbortError } from '../shared/errors.js'
+import type { StreamCall } from '../shared/types.js'
+
+export interface CallLink {
+  readonly method: string
+  readonly ackEvery: number
+  credit(n: number): void
+  cancel(): void
+  /** Called once when the call stops being open, however that happened. */
+  closed(): void
+}
+
+type Waiter = { resolve: (r: IteratorResult<unknown>) => void; reject: (e: unknown) => void }
+
+const noop = () => {}
+
+export class RemoteCall implements StreamCall<unknown, unknown> {
+  private items: unknown[] = []
+  private head = 0
+  private consumed = 0
+  private waiter: Waiter | undefined
+  private mode: 'idle' | 'iterate' | 'await' = 'idle'
+  private state: 'open' | 'returned' | 'failed' | 'cancelled' = 'open'
+  /** The call answered with a plain value, so it is not a stream. */
+  private plain = false
+  private error: unknown
+  private readonly result: Promise<unknown>
+  private resolveResult!: (v: unknown) => void
+  private rejectResult!: (e: unknown) => void
+
+  constructor(private readonly link: CallLink) {
+    this.result = new Promise((resolve, reject) => {
+      this.resolveResult = resolve
+      this.rejectResult = reject
+    })
+    // The result is only observed through then(); a stream that is iterated and fails must not also raise an
+    // unhandled rejection for the promise nobody asked for.
+    this.result.catch(noop)
+  }
+
+  get open(): boolean {
+    return this.state === 'open'
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Frames from the host
+  // -------------------------------------------------------------------------------------------------------------
+
+  onResult(value: unknown): void {
+    if (this.state !== 'open') return
+    this.leave('returned')
+    this.plain = true
+    this.resolveResult(value)
+    this.wakeWaiter()
+  }
+
+  onYield(items: unknown[]): void {
+    if (this.state !== 'open') return
+    if (this.mode === 'await') return this.link.credit(items.length)
+    for (const item of items) this.items.push(item)
+    if (this.waiter !== undefined && this.head < this.items.length) {
+      const waiter = this.waiter
+      this.waiter = undefined
+      waiter.resolve({ value: this.take(), done: false })
+    }
+  }
+
+  onReturn(value: unknown): void {
+    if (this.state !== 'open') return
+    this.leave('returned')
+    this.resolveResult(value)
+    this.wakeWaiter()
+  }
+
+  onError(error: unknown): void {
+    if (this.state !== 'open') return
+    this.leave('failed')
+    this.error = error
+    this.rejectResult(error)
+    this.wakeWaiter()
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // The public surface
+  // -------------------------------------------------------------------------------------------------------------
+
+  then<A = unknown, B = never>(onfulfilled?: ((value: unknown) => A | PromiseLike<A>) | null, onrejected?: ((reason: unknown) => B | PromiseLike<B>) | null): Promise<A | B> {
+    if (this.mode === 'idle') {
+      this.mode = 'await'
+      const unread = this.items.length - this.head
+      this.items = []
+      this.head = 0
+      if (unread + this.consumed > 0 && this.state === 'open') this.link.credit(unread + this.consumed)
+      this.consumed = 0
+    }
+    return this.result.then(onfulfilled, onrejected)
+  }
+
+  catch<B = never>(onrejected?: ((reason: unknown) => B | PromiseLike<B>) | null): Promise<unknown> {
+    return this.then(undefined, onrejected)
+  }
+
+  finally(onfinally?: (() => void) | null): Promise<unknown> {
+    return this.then().finally(onfinally)
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<unknown, undefined> {
+    if (this.mode === 'await') {
+      throw new TypeError(`sluice: api.${this.link.method}() is already being awaited, so its yields were dropped. Iterate it before awaiting it.`)
+    }
+    if (this.mode === 'iterate') throw new TypeError(`sluice: api.${this.link.method}() can be iterated only once`)
+    this.mode = 'iterate'
+    return {
+      next: () => this.next(),
+      return: async () => {
+        await this.cancel()
+        return { value: undefined, done: true }
+      },
+    }
+  }
+
+  cancel(): Promise<void> {
+    this.abort(new AbortError(`sluice: api.${this.link.method}() was cancelled`), false)
+    return Promise.resolve()
+  }
+
+  /**
+   * Ends the call here at once (the client never waits for the host) and tells the host. The awaited result
+   * rejects with `error`; the iterator ends quietly after `cancel()` or `break`, and rejects with `error` when
+   * an AbortSignal did it (as a fetch body does).
+   */
+  abort(error: Error, iteratorThrows: boolean): void {
+    if (this.state !== 'open') return
+    this.link.cancel()
+    this.leave(iteratorThrows ? 'failed' : 'cancelled')
+    this.error = error
+    this.items = []
+    this.head = 0
+    this.rejectResult(error)
+    this.wakeWaiter()
+  }
+
+  /** The connection is gone: fail like a host error would. */
+  disconnect(error: Error): void {
+    if (this.state !== 'open') return
+    this.onError(error)
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Iteration
+  // -------------------------------------------------------------------------------------------------------------
+
+  private next(): Promise<IteratorResult<unknown, undefined>> {
+    if (this.head < this.items.length) return Promise.resolve({ value: this.take(), done: false })
+    if (this.state === 'open') {
+      // Starvation rule: the reader is waiting, so hand back every credit consumed so far.
+      if (this.consumed > 0) {
+        this.link.credit(this.consumed)
+        this.consumed = 0
+      }
+      return new Promise((resolve, reject) => (this.waiter = { resolve, reject }))
+    }
+    return this.ending()
+  }
+
+  private take(): unknown {
+    const item = this.items[this.head++]
+    if (this.head === this.items.length) {
+      this.items = []
+      this.head = 0
+    }
+    if (++this.consumed >= this.link.ackEvery && this.state === 'open') {
+      this.link.credit(this.consumed)
+      this.consumed = 0
+    }
+    return item
+  }
+
+  private ending(): Promise<IteratorResult<unknown, undefined>> {
+    if (this.state === 'failed') return Promise.reject(this.error)
+    if (this.plain) {
+      return Promise.reject(new TypeError(`sluice: api.${this.link.method}() returned a value, not a stream: await it instead of iterating it`))
+    }
+    return Promise.resolve({ value: undefined, done: true })
+  }
+
+  private leave(state: 'returned' | 'failed' | 'cancelled'): void {
+    this.state = state
+    this.link.closed()
+  }
+
+  private wakeWaiter(): void {
+    const waiter = this.waiter
+    if (waiter === undefined || this.head < this.items.length) return
+    this.waiter = undefined
+    this.ending().then(waiter.resolve, waiter.reject)
+  }
+}

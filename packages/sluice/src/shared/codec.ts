@@ -1,0 +1,247 @@
+/**
+ * Values on the wire.
+ *
+ * Fast path: a value made only of what structured clone carries faithfully (primitives, plain objects, arrays,
+ * Date, RegExp, Map, Set, ArrayBuffer and typed arrays) travels as itself in `Encoded.v`. It is snapshotted
+ * here, at send time: yields are batched, so without the copy a producer that mutates an object after
+ * yielding it would send the mutated state 64 times.
+ *
+ * Slow path: anything else (registered classes, errors nested in values, cycles, custom types) goes through
+ * superjson, whose `meta` rides in `Encoded.m`. Live objects (functions, promises, streams, signals) never
+ * travel by value: they are replaced by `null` and listed in `Encoded.r` with a ref id from the connection.
+ */
+import SuperJSON from 'superjson'
+import type { Encoded, RefKind, RefSlot } from './protocol.js'
+
+const sj = new SuperJSON()
+sj.allowErrorProps('cause', 'code')
+
+const namesByClass = new Map<Function, string>()
+const classesByName = new Map<string, Function>()
+const customChecks: ((v: unknown) => boolean)[] = []
+
+/** A class whose instances come back as that class: `registerClass(Point, 'Point')` on both sides. */
+export type Class = abstract new (...args: never[]) => unknown
+
+export function registerClass(cls: Class, name: string): void {
+  const existing = classesByName.get(name)
+  if (existing !== undefined && existing !== cls) {
+    throw new Error(`sluice: registerClass: the name '${name}' is already registered for another class`)
+  }
+  sj.registerClass(cls as unknown as Parameters<typeof sj.registerClass>[0], name)
+  namesByClass.set(cls, name)
+  classesByName.set(name, cls)
+}
+
+/** A custom type: `serialize` must return a JSON-compatible value. Register the same name on both sides. */
+export interface CustomTransformer<I, O> {
+  isApplicable: (v: unknown) => v is I
+  serialize: (v: I) => O
+  deserialize: (v: O) => I
+}
+
+export function registerCustom<I, O extends JSONValue>(transformer: CustomTransformer<I, O>, name: string): void {
+  sj.registerCustom(transformer as never, name)
+  customChecks.push(transformer.isApplicable)
+}
+
+export type JSONValue = string | number | boolean | null | JSONValue[] | { [key: string]: JSONValue }
+
+/** @internal used by the error codec to rebuild registered error classes. */
+export function classForName(name: string): Function | undefined {
+  return classesByName.get(name)
+}
+/** @internal */
+export function nameForClass(cls: Function): string | undefined {
+  return namesByClass.get(cls)
+}
+
+/** Turns a live object into a ref id on this connection (or throws when refs are not allowed here). */
+export type RefWriter = (kind: RefKind, value: unknown) => number
+/** Turns a ref id from the peer back into a live proxy object. */
+export type RefReader = (kind: RefKind, id: number) => unknown
+
+const NOT_PLAIN: unique symbol = Symbol('not plain')
+const MAX_FAST_DEPTH = 64
+
+const typedArrayProtos = new Set<object>(
+  [Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array, Float32Array, Float64Array, BigInt64Array, BigUint64Array].map((c) => c.prototype),
+)
+
+/** A snapshot of `v`, or NOT_PLAIN when `v` holds anything structured clone would not carry faithfully. */
+function copyPlain(v: unknown, depth: number): unknown {
+  switch (typeof v) {
+    case 'string':
+    case 'number':
+    case 'boolean':
+    case 'undefined':
+    case 'bigint':
+      return v
+    case 'object':
+      break
+    default:
+      return NOT_PLAIN
+  }
+  if (v === null) return v
+  if (depth > MAX_FAST_DEPTH) return NOT_PLAIN
+  if (Array.isArray(v)) {
+    const out = new Array(v.length)
+    for (let i = 0; i < v.length; i++) {
+      const c = copyPlain(v[i], depth + 1)
+      if (c === NOT_PLAIN) return NOT_PLAIN
+      out[i] = c
+    }
+    return out
+  }
+  const proto = Object.getPrototypeOf(v)
+  if (proto === Object.prototype || proto === null) {
+    if (customChecks.length > 0 && customChecks.some((check) => check(v))) return NOT_PLAIN
+    const out: Record<string, unknown> = {}
+    for (const key in v) {
+      const c = copyPlain((v as Record<string, unknown>)[key], depth + 1)
+      if (c === NOT_PLAIN) return NOT_PLAIN
+      out[key] = c
+    }
+    return out
+  }
+  if (customChecks.length > 0 && customChecks.some((check) => check(v))) return NOT_PLAIN
+  if (v instanceof Date) return new Date(v.getTime())
+  if (v instanceof RegExp) return new RegExp(v)
+  if (v instanceof Map) {
+    const out = new Map()
+    for (const [k, x] of v) {
+      const ck = copyPlain(k, depth + 1)
+      const cx = copyPlain(x, depth + 1)
+      if (ck === NOT_PLAIN || cx === NOT_PLAIN) return NOT_PLAIN
+      out.set(ck, cx)
+    }
+    return out
+  }
+  if (v instanceof Set) {
+    const out = new Set()
+    for (const x of v) {
+      const c = copyPlain(x, depth + 1)
+      if (c === NOT_PLAIN) return NOT_PLAIN
+      out.add(c)
+    }
+    return out
+  }
+  if (v instanceof ArrayBuffer) return v.slice(0)
+  if (ArrayBuffer.isView(v)) {
+    const bytes = v.buffer.slice(v.byteOffset, v.byteOffset + v.byteLength) as ArrayBuffer
+    if (v instanceof DataView) return new DataView(bytes)
+    // Node's Buffer is a Uint8Array subclass: it arrives as a Uint8Array either way, so send one.
+    const ctor = typedArrayProtos.has(proto) ? proto.constructor : Object.getPrototypeOf(proto).constructor
+    return new ctor(bytes)
+  }
+  return NOT_PLAIN
+}
+
+/** Which live kind `v` is, if it travels by reference. */
+export function refKindOf(v: unknown): RefKind | undefined {
+  if (typeof v === 'function') return 'function'
+  if (typeof v !== 'object' || v === null) return undefined
+  if (v instanceof Promise) return 'promise'
+  if (typeof AbortSignal === 'function' && v instanceof AbortSignal) return 'signal'
+  if (typeof ReadableStream === 'function' && v instanceof ReadableStream) return 'readable'
+  if (isChannelEnd(v)) return 'channel'
+  if (typeof (v as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function') return 'iterable'
+  return undefined
+}
+
+const CHANNEL_END = Symbol.for('sluice.channel-end')
+/** @internal Channel ends mark themselves with this symbol so the codec sends them by reference. */
+export const channelEndMarker = CHANNEL_END
+function isChannelEnd(v: object): boolean {
+  return (v as Record<symbol, unknown>)[CHANNEL_END] === true
+}
+
+/**
+ * Copies `v`, replacing live objects found in plain objects and arrays by `null` and recording them in
+ * `refs`. Live objects elsewhere (inside a Map, inside a class instance) are left for superjson, which
+ * rejects them with its own error.
+ */
+function stripRefs(v: unknown, path: (string | number)[], refs: RefSlot[], write: RefWriter | undefined, depth: number): unknown {
+  const kind = refKindOf(v)
+  if (kind !== undefined) {
+    if (write === undefined) {
+      throw new TypeError(`sluice: a ${kind} cannot be sent here (at ${path.length ? path.join('.') : 'the top level'})`)
+    }
+    refs.push([path.slice(), kind, write(kind, v)])
+    return null
+  }
+  if (typeof v !== 'object' || v === null || depth > MAX_FAST_DEPTH) return v
+  if (Array.isArray(v)) {
+    let out: unknown[] | undefined
+    for (let i = 0; i < v.length; i++) {
+      path.push(i)
+      const c = stripRefs(v[i], path, refs, write, depth + 1)
+      path.pop()
+      if (c !== v[i]) (out ??= v.slice())[i] = c
+    }
+    return out ?? v
+  }
+  const proto = Object.getPrototypeOf(v)
+  if (proto !== Object.prototype && proto !== null) return v
+  let out: Record<string, unknown> | undefined
+  for (const key in v) {
+    const x = (v as Record<string, unknown>)[key]
+    path.push(key)
+    const c = stripRefs(x, path, refs, write, depth + 1)
+    path.pop()
+    if (c !== x) (out ??= { ...(v as Record<string, unknown>) })[key] = c
+  }
+  return out ?? v
+}
+
+export function encode(value: unknown, write?: RefWriter): Encoded {
+  const fast = copyPlain(value, 0)
+  if (fast !== NOT_PLAIN) return { v: fast }
+  const refs: RefSlot[] = []
+  const stripped = stripRefs(value, [], refs, write, 0)
+  const again = refs.length > 0 ? copyPlain(stripped, 0) : NOT_PLAIN
+  if (again !== NOT_PLAIN) return { v: again, r: refs }
+  const { json, meta } = sj.serialize(stripped)
+  const out: Encoded = { v: json }
+  if (meta !== undefined) out.m = meta
+  if (refs.length > 0) out.r = refs
+  return out
+}
+
+const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype'])
+
+/** Decodes a value from the (untrusted) peer. Throws on a malformed encoding; callers turn that into a protocol error. */
+export function decode(enc: Encoded, read?: RefReader): unknown {
+  if (typeof enc !== 'object' || enc === null || !('v' in enc)) throw new TypeError('malformed value: expected { v }')
+  let value = enc.m === undefined ? enc.v : sj.deserialize({ json: enc.v as never, meta: enc.m as never })
+  if (enc.r !== undefined) {
+    if (!Array.isArray(enc.r)) throw new TypeError('malformed value: refs must be an array')
+    for (const slot of enc.r) {
+      if (!Array.isArray(slot) || !Array.isArray(slot[0]) || typeof slot[1] !== 'string' || !Number.isSafeInteger(slot[2])) {
+        throw new TypeError('malformed value: bad ref slot')
+      }
+      if (read === undefined) throw new TypeError('malformed value: refs are not accepted here')
+      const [path, kind, id] = slot
+      const live = read(kind, id)
+      if (path.length === 0) {
+        value = live
+        continue
+      }
+      let target = value as Record<string | number, unknown>
+      for (let i = 0; i < path.length; i++) {
+        const key = path[i]!
+        if ((typeof key !== 'string' && typeof key !== 'number') || UNSAFE_KEYS.has(String(key))) {
+          throw new TypeError('malformed value: bad ref path')
+        }
+        if (i === path.length - 1) {
+          target[key] = live
+        } else {
+          const next = target[key]
+          if (typeof next !== 'object' || next === null) throw new TypeError('malformed value: ref path leads nowhere')
+          target = next as Record<string | number, unknown>
+        }
+      }
+    }
+  }
+  return value
+}

@@ -1,0 +1,53 @@
+/**
+ * Errors that sluice itself raises, and the `Abort` marker for expected rejections.
+ * Each class sets `name` so that it survives the wire and reads well in a devtools console.
+ */
+
+/** A peer broke the protocol: a malformed frame, an unknown method, a bad argument count, a limit exceeded. */
+export class ProtocolError extends Error {
+  override name = 'ProtocolError'
+}
+
+/** The connection to the other side closed (window closed, reloaded, crashed, or `close()` was called). */
+export class DisconnectedError extends Error {
+  override name = 'DisconnectedError'
+}
+
+/**
+ * The call was cancelled, or the handler answered with `throw Abort(value)`.
+ * `abortValue` is the value given to `Abort`, or `undefined` for a cancellation.
+ */
+export class AbortError extends Error {
+  override name = 'AbortError'
+  readonly abortValue: unknown
+  constructor(message: string, abortValue?: unknown, options?: ErrorOptions) {
+    super(message, options)
+    this.abortValue = abortValue
+  }
+}
+
+/** Runtime validation of a call's arguments failed (see `validated`). `issues` lists what was wrong. */
+export class ValidationError extends Error {
+  override name = 'ValidationError'
+  readonly issues: readonly { message: string; path?: readonly (PropertyKey | { key: PropertyKey })[] }[]
+  constructor(message: string, issues: ValidationError['issues']) {
+    super(message)
+    this.issues = issues
+  }
+}
+
+const ABORT = Symbol.for('sluice.abort')
+
+/** What `Abort(value)` returns: throw it from a handler to reject the call with an `AbortError` carrying `value`. */
+export interface AbortSignalValue<T = unknown> {
+  readonly [ABORT]: true
+  readonly value: T
+}
+
+export function Abort<T>(value: T): AbortSignalValue<T> {
+  return { [ABORT]: true, value }
+}
+
+export function isAbort(x: unknown): x is AbortSignalValue {
+  return typeof x === 'object' && x !== null && (x as Record<symbol, unknown>)[ABORT] === true
+}

@@ -1,0 +1,11 @@
+/**
+ * `sluice`: what both sides share. Register classes and custom types on both sides, before the first call.
+ */
+export { registerClass, registerCustom } from './codec.js'
+export type { Class, CustomTransformer, JSONValue } from './codec.js'
+export { AbortError, DisconnectedError, ProtocolError, ValidationError } from './errors.js'
+export { DEFAULT_LIMITS } from './limits.js'
+export type { SluiceLimits } from './limits.js'
+export type { Port, PortLike } from './port.js'
+export { FRAME_TAGS, PROTOCOL_VERSION } from './protocol.js'
+export type { Client, ClientFunction, ClientReturn, Remote, RemoteFunction, StreamCall } from './types.js'

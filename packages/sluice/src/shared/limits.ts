@@ -1,0 +1,51 @@
+/**
+ * Per-connection limits. Every renderer is untrusted, so each limit names the threat it stops and why its
+ * default is what it is. A frame over a limit is answered with a protocol error to that peer only; the host
+ * keeps serving it and everyone else.
+ */
+export interface SluiceLimits {
+  /**
+   * Streams (generators, async iterables) open at once on one connection.
+   * Threat: a renderer opening streams until main runs out of memory. Each stream holds at most its credit
+   * window, so 256 streams of 64 small items is a few MB at worst; real UIs use a handful.
+   */
+  maxStreams: number
+  /**
+   * Plain (non-stream) calls awaiting an answer at once on one connection.
+   * Threat: a renderer starting unbounded concurrent work in main. 1024 is 16× what a busy UI keeps in flight.
+   */
+  maxPendingCalls: number
+  /**
+   * Frames in one postMessage. Threat: one message that makes main loop for a long time before yielding the
+   * event loop. Our own senders flush at 64 items, so 1024 leaves room for bursts of control frames.
+   */
+  maxFramesPerMessage: number
+  /** Arguments in one call. Threat: huge argument arrays; no sane API takes more than 64 positional arguments. */
+  maxArgs: number
+  /** Segments in a method path (`api.a.b.c`). Threat: deep walks of the api object. 8 covers nested namespaces. */
+  maxPathDepth: number
+  /**
+   * The most credit a client may grant one stream beyond what it has consumed. Threat: a client granting
+   * unbounded credit, then not reading, so main pushes without limit into the port's queue. 1024 lets a
+   * client run up to 16 flushes ahead.
+   */
+  maxCredit: number
+  /**
+   * Bytes of one incoming message, where the transport can measure it (the WebSocket adapter, before
+   * parsing). Structured-clone ports hand us already-deserialized objects, so there it does not apply.
+   * Threat: a peer sending a message large enough to stall or exhaust the host. 64 MiB fits large uploads
+   * sent as one argument; stream bigger data in chunks.
+   */
+  maxMessageBytes: number
+}
+
+/** The defaults, documented field by field on `SluiceLimits` and in docs/limits.md. */
+export const DEFAULT_LIMITS: Readonly<SluiceLimits> = Object.freeze({
+  maxStreams: 256,
+  maxPendingCalls: 1024,
+  maxFramesPerMessage: 1024,
+  maxArgs: 64,
+  maxPathDepth: 8,
+  maxCredit: 1024,
+  maxMessageBytes: 64 * 1024 * 1024,
+})

@@ -1,0 +1,83 @@
+import type { Encoded, Envelope, Frame } from './protocol.js'
+import type { Schedule } from './schedule.js'
+
+export interface OutboxOptions {
+  /** Flush when this many items (frames plus yielded items) are pending. */
+  maxItems: number
+  /** Flush when the oldest pending item has waited this long under continuous production. */
+  maxDelayMs: number
+  /** When to flush an idle batch: after the current task (host) or after microtasks (client). */
+  schedule: Schedule
+}
+
+/**
+ * Coalesces outgoing frames into one postMessage per flush, per port.
+ *
+ * Ordering invariant: frames leave in exactly the order they were pushed, and yields of one stream that are
+ * pushed back to back share one `yield` frame. A terminal frame (`return`, `error`) is pushed after its
+ * stream's pending yields, so it can never overtake them.
+ */
+export class Outbox {
+  private frames: Frame[] = []
+  private items = 0
+  private firstAt = 0
+  private scheduled = false
+  private closed = false
+  /** postMessage calls made so far: tests use it to check batching. */
+  posts = 0
+
+  constructor(
+    private readonly post: (envelope: Envelope) => void,
+    private readonly options: OutboxOptions,
+  ) {}
+
+  push(frame: Frame): void {
+    if (this.closed) return
+    this.frames.push(frame)
+    this.added(1)
+  }
+
+  /** Adds one item to stream `id`, extending the last frame when it is the same stream's `yield` or `ref-push`. */
+  pushItem(tag: 'yield' | 'ref-push', id: number, item: Encoded): void {
+    if (this.closed) return
+    const last = this.frames[this.frames.length - 1]
+    if (last !== undefined && last.t === tag && (tag === 'yield' ? (last as { id: number }).id : (last as { ref: number }).ref) === id) {
+      ;(last as { items: Encoded[] }).items.push(item)
+    } else {
+      this.frames.push(tag === 'yield' ? { t: 'yield', id, items: [item] } : { t: 'ref-push', ref: id, items: [item] })
+    }
+    this.added(1)
+  }
+
+  private added(n: number): void {
+    this.items += n
+    if (this.items === n) this.firstAt = Date.now()
+    if (this.items >= this.options.maxItems || Date.now() - this.firstAt >= this.options.maxDelayMs) {
+      this.flush()
+    } else if (!this.scheduled) {
+      this.scheduled = true
+      this.options.schedule(this.onSchedule)
+    }
+  }
+
+  private readonly onSchedule = (): void => {
+    this.scheduled = false
+    this.flush()
+  }
+
+  flush(): void {
+    if (this.frames.length === 0) return
+    const frames = this.frames
+    this.frames = []
+    this.items = 0
+    this.posts++
+    this.post(frames)
+  }
+
+  /** Drops anything pending and refuses further frames: the port is gone. */
+  close(): void {
+    this.closed = true
+    this.frames = []
+    this.items = 0
+  }
+}

@@ -1,0 +1,246 @@
+/**
+ * The sluice wire vocabulary. Types and tag constants only: no function bodies live here.
+ *
+ * Every postMessage carries one `Envelope`: an array of frames, in order. Batching is therefore free at the
+ * framing level, and a receiver handles frames strictly in array order.
+ *
+ * Perspective rule: a frame is named by what its *sender* does (`call`, `yield`, `credit`, ...). Every id in a
+ * frame is chosen by the side that created the thing it names (calls by the client, refs by whoever sent them),
+ * so ids never collide across directions.
+ *
+ * The exact semantics of each frame are in docs/protocol.md, one `###` heading per frame, in this order.
+ */
+
+/** Protocol version, carried by nothing today; bumped when a frame changes shape. */
+export const PROTOCOL_VERSION = 1
+
+/** A call id (client-chosen, unique per connection while the call is live). Positive safe integer. */
+export type CallId = number
+
+/**
+ * An encoded value. `v` is the structured-clone-safe payload. When `m` is present the payload is superjson's
+ * `json` and `m` its `meta`, which restores registered classes, errors and other non-clonable types.
+ * When `r` is present it lists the refs (functions, promises, streams, channels) found inside, by path.
+ */
+export interface Encoded {
+  v: unknown
+  m?: unknown
+  r?: RefSlot[]
+}
+
+/** A ref found inside an encoded value: where it sits, what kind it is, and the sender-chosen ref id. */
+export type RefSlot = [path: (string | number)[], kind: RefKind, id: number]
+
+/** The kinds of live object that travel by reference rather than by copy. */
+export type RefKind = 'function' | 'promise' | 'readable' | 'iterable' | 'channel' | 'signal'
+
+/** A serialized error. Own enumerable properties travel in `props` (encoded, so they keep their types). */
+export interface WireError {
+  name: string
+  message: string
+  stack?: string
+  cause?: WireError
+  errors?: WireError[]
+  props?: Encoded
+  /** Set for `Abort(value)`: an expected rejection, not a bug. */
+  abort?: Encoded
+  /** The class name registered with `registerClass`, when the error was an instance of one. */
+  cls?: string
+  /** Set when a non-Error value was thrown: it is rethrown as itself. */
+  value?: Encoded
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Client to host
+// ---------------------------------------------------------------------------------------------------------------
+
+/** Invoke `path` on the host's api with `args`. */
+export interface CallFrame {
+  t: 'call'
+  id: CallId
+  path: string[]
+  args: Encoded
+}
+
+/** The client has consumed `n` more items of stream `id`: the host may send `n` more. */
+export interface CreditFrame {
+  t: 'credit'
+  id: CallId
+  n: number
+}
+
+/** The client no longer wants call or stream `id`. */
+export interface CancelFrame {
+  t: 'cancel'
+  id: CallId
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Host to client
+// ---------------------------------------------------------------------------------------------------------------
+
+/** A non-stream call resolved with `value`. */
+export interface ResultFrame {
+  t: 'result'
+  id: CallId
+  value: Encoded
+}
+
+/** Stream `id` produced `items`, in order (one frame may carry many yields). */
+export interface YieldFrame {
+  t: 'yield'
+  id: CallId
+  items: Encoded[]
+}
+
+/** Stream `id` finished with the generator's return `value`. */
+export interface ReturnFrame {
+  t: 'return'
+  id: CallId
+  value: Encoded
+}
+
+/** Call or stream `id` failed. */
+export interface ErrorFrame {
+  t: 'error'
+  id: CallId
+  error: WireError
+}
+
+/** A frame could not be handled and names no live call. `frame` is the offending frame's tag, when readable. */
+export interface ProtocolErrorFrame {
+  t: 'protocol-error'
+  message: string
+  frame?: string
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Both directions: refs (callbacks, promises, streams, channels)
+// ---------------------------------------------------------------------------------------------------------------
+
+/** Invoke the function ref `ref` that the receiver sent earlier; the answer is a `ref-result` with `call`. */
+export interface RefCallFrame {
+  t: 'ref-call'
+  ref: number
+  call: number
+  args: Encoded
+}
+
+/** The answer to a `ref-call`: exactly one of `value` or `error`. */
+export interface RefResultFrame {
+  t: 'ref-result'
+  call: number
+  value?: Encoded
+  error?: WireError
+}
+
+/** The sender of a function ref releases it (it was garbage-collected or explicitly closed). */
+export interface RefReleaseFrame {
+  t: 'ref-release'
+  ref: number
+}
+
+/** A promise ref settled: exactly one of `value` or `error`. */
+export interface RefSettleFrame {
+  t: 'ref-settle'
+  ref: number
+  value?: Encoded
+  error?: WireError
+}
+
+/** A stream ref (readable, iterable or channel) carries `items`. */
+export interface RefPushFrame {
+  t: 'ref-push'
+  ref: number
+  items: Encoded[]
+}
+
+/** The receiver of a stream ref grants `n` more items. */
+export interface RefPullFrame {
+  t: 'ref-pull'
+  ref: number
+  n: number
+}
+
+/** A stream ref ended: normally (no `error`), or with `error`. Sent by either side; the other stops at once. */
+export interface RefEndFrame {
+  t: 'ref-end'
+  ref: number
+  error?: WireError
+  /** Set when the receiver ended it (a cancel), as opposed to the producer finishing. */
+  cancel?: true
+}
+
+/** A host event broadcast to subscribed clients. */
+export interface EventFrame {
+  t: 'event'
+  name: string
+  payload: Encoded
+}
+
+/** Frames that only a client sends. */
+export type ClientToHostFrame =
+  | CallFrame
+  | CreditFrame
+  | CancelFrame
+  | RefCallFrame
+  | RefResultFrame
+  | RefReleaseFrame
+  | RefSettleFrame
+  | RefPushFrame
+  | RefPullFrame
+  | RefEndFrame
+
+/** Frames that only a host sends. */
+export type HostToClientFrame =
+  | ResultFrame
+  | YieldFrame
+  | ReturnFrame
+  | ErrorFrame
+  | ProtocolErrorFrame
+  | RefCallFrame
+  | RefResultFrame
+  | RefReleaseFrame
+  | RefSettleFrame
+  | RefPushFrame
+  | RefPullFrame
+  | RefEndFrame
+  | EventFrame
+
+export type Frame = ClientToHostFrame | HostToClientFrame
+
+/** What one postMessage carries. */
+export type Envelope = Frame[]
+
+/** Every frame tag, in docs/protocol.md order. A test checks this list against the doc's headings. */
+export const FRAME_TAGS = [
+  'call',
+  'credit',
+  'cancel',
+  'result',
+  'yield',
+  'return',
+  'error',
+  'protocol-error',
+  'ref-call',
+  'ref-result',
+  'ref-release',
+  'ref-settle',
+  'ref-push',
+  'ref-pull',
+  'ref-end',
+  'event',
+] as const satisfies readonly Frame['t'][]
+
+/**
+ * Electron handshake channel names: sluice's internal lane, kept apart from the app's own IPC channels.
+ * Owner-prefixed and direction-named, like Electron's own `ipc-messages.ts`.
+ */
+export const SLUICE_CHANNELS = {
+  /** Preload to main over `ipcRenderer.send`: "give this frame a port". */
+  SLUICE_HELLO_RENDERER_TO_MAIN: 'sluice:hello',
+  /** Main to preload over `senderFrame.postMessage`, with the port in the transfer list. */
+  SLUICE_PORT_MAIN_TO_RENDERER: 'sluice:port',
+  /** Preload to page over `window.postMessage`, with the port in the transfer list. */
+  SLUICE_PORT_PRELOAD_TO_PAGE: 'sluice:port',
+} as const

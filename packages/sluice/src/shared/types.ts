@@ -1,0 +1,84 @@
+/**
+ * The mapping from a host api's type to its client's type, done in the types alone (no codegen).
+ * Types only: nothing here exists at run time.
+ *
+ * Inverse pairs are named symmetrically: `Remote<T>` is what a value sent by the other side becomes here,
+ * `Local<T>` is what this side may pass where the other side expects `T`.
+ */
+
+/**
+ * Process: Renderer (any client).
+ * What a main-process `async function*` (or any function returning an AsyncIterable) becomes on the client:
+ * - `for await (const y of call)` receives the yields, in order, with flow control;
+ * - `await call` gives the generator's return value (its yields are then dropped as they arrive);
+ * - `call.cancel()` (or `break`) stops the generator on the host: its `finally` runs exactly once.
+ * Iterate first and then await, never the other way round.
+ * @see sluice/docs/api.md#streamcall
+ */
+export interface StreamCall<Y, R = void> extends PromiseLike<R>, AsyncIterable<Y> {
+  /** Stops the stream. Settles at once on this side: the iterator ends and `await` rejects with an `AbortError`. */
+  cancel(): Promise<void>
+  catch<B = never>(onrejected?: ((reason: unknown) => B | PromiseLike<B>) | null): Promise<R | B>
+  finally(onfinally?: (() => void) | null): Promise<R>
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the widest function type, for matching only
+type AnyFunction = (...args: any[]) => any
+
+/**
+ * What a value sent by the other side becomes here. Data is copied, so it keeps its type; functions become
+ * async callables (each call is a round trip); promises and ReadableStreams stay what they are.
+ */
+export type Remote<T> = T extends ReadableStream<infer C>
+  ? ReadableStream<C>
+  : T extends PromiseLike<infer V>
+    ? Promise<Remote<V>>
+    : T extends AnyFunction
+      ? RemoteFunction<T>
+      : T extends readonly unknown[]
+        ? { [K in keyof T]: Remote<T[K]> }
+        : T extends Date | RegExp | Map<unknown, unknown> | Set<unknown> | ArrayBuffer | ArrayBufferView
+          ? T
+          : T extends object
+            ? { [K in keyof T]: Remote<T[K]> }
+            : T
+
+/** A function that lives on the other side: calling it is a round trip, so it always returns a promise. */
+export type RemoteFunction<F extends AnyFunction> = (...args: Parameters<F>) => Promise<Remote<Awaited<ReturnType<F>>>>
+
+/**
+ * What the client gets for a host function's return type `Ret`. The ReadableStream rule comes before the
+ * AsyncIterable rules, because Node's ReadableStream is async-iterable too and must stay a ReadableStream.
+ */
+export type ClientReturn<Ret> = [Ret] extends [ReadableStream<infer C>]
+  ? Promise<ReadableStream<C>>
+  : [Ret] extends [AsyncGenerator<infer Y, infer R, infer _N>]
+    ? StreamCall<Remote<Y>, Remote<R>>
+    : [Ret] extends [AsyncIterable<infer Y>]
+      ? StreamCall<Remote<Y>, void>
+      : [Ret] extends [PromiseLike<infer V>]
+        ? [V] extends [ReadableStream<infer C>]
+          ? Promise<ReadableStream<C>>
+          : [V] extends [AsyncGenerator<infer Y, infer R, infer _N>]
+            ? StreamCall<Remote<Y>, Remote<R>>
+            : Promise<Remote<V>>
+        : Promise<Remote<Ret>>
+
+/** What the client calls for a host function `F`: the same parameters, and `ClientReturn` of its result. */
+export type ClientFunction<F extends AnyFunction> = (...args: Parameters<F>) => ClientReturn<ReturnType<F>>
+
+/** Keys of `Api` that the client can reach: functions, and nested objects of functions. */
+type CallableKeys<Api> = {
+  [K in keyof Api]: K extends string ? (Api[K] extends AnyFunction ? K : Api[K] extends object ? (Api[K] extends readonly unknown[] ? never : K) : never) : never
+}[keyof Api]
+
+/**
+ * Process: Renderer (any client).
+ * The client type of a host api: `Client<typeof import('../main/api')>`. Async functions stay async, sync ones
+ * become async, generators become `StreamCall`s, functions returning a ReadableStream give
+ * `Promise<ReadableStream>`, and nested objects of functions become nested clients.
+ * @see sluice/docs/api.md#client
+ */
+export type Client<Api> = {
+  readonly [K in CallableKeys<Api>]: Api[K] extends AnyFunction ? ClientFunction<Api[K]> : Client<Api[K]>
+}
