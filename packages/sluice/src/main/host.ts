@@ -226,8 +226,8 @@ class HostConnection implements Connection {
     if (!Array.isArray(path) || path.length === 0 || path.length > limits.maxPathDepth || !path.every((s) => typeof s === 'string')) {
       return reject(`call: path must be 1 to ${limits.maxPathDepth} strings`)
     }
-    if (this.callCount + this.streamCount >= limits.maxPendingCalls + limits.maxStreams) {
-      return reject(`too many calls in flight on this connection (limit ${limits.maxPendingCalls} calls, ${limits.maxStreams} streams)`)
+    if (this.callCount >= limits.maxPendingCalls) {
+      return reject(`too many pending calls on this connection (limit ${limits.maxPendingCalls})`)
     }
     const target = this.resolve(path)
     if (typeof target === 'string') return reject(target)
