@@ -22,12 +22,20 @@ export interface Port {
 /** Anything sluice can talk over. */
 export type PortLike = Port | MessagePortLike | MessagePortMainLike
 
+/**
+ * A listener of some foreign event API. DOM, Node and Electron each type their listener parameters
+ * differently (Event, MessageEvent, `any`), and TypeScript's strict callback checks accept none of them
+ * against `unknown` or `never`. This is the one place sluice's public types use `any`: it types what a
+ * port's own listener receives, never a value that reaches your code.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- see above
+export type ForeignListener = (...args: any[]) => unknown
+
 /** DOM `MessagePort` and `node:worker_threads` `MessagePort`. */
 export interface MessagePortLike {
   postMessage(message: unknown): void
-  addEventListener(type: 'message', listener: (event: { data: unknown }) => void): void
-  addEventListener(type: 'close', listener: () => void): void
-  removeEventListener(type: string, listener: (event: never) => void): void
+  addEventListener(type: string, listener: ForeignListener): void
+  removeEventListener(type: string, listener: ForeignListener): void
   start?(): void
   close(): void
 }
@@ -35,12 +43,13 @@ export interface MessagePortLike {
 /** Electron's `MessagePortMain` (typed structurally so the core never imports electron). */
 export interface MessagePortMainLike {
   postMessage(message: unknown): void
-  on(event: 'message', listener: (event: { data: unknown }) => void): unknown
-  on(event: 'close', listener: () => void): unknown
-  off(event: string, listener: (...args: never[]) => void): unknown
+  on(event: string, listener: ForeignListener): unknown
+  off(event: string, listener: ForeignListener): unknown
   start(): void
   close(): void
 }
+
+type MessageListener = (event: { data: unknown }) => void
 
 function isPort(x: PortLike): x is Port {
   return typeof (x as Port).listen === 'function' && typeof (x as Port).post === 'function'
@@ -54,19 +63,19 @@ export function toPort(like: PortLike): Port {
 }
 
 function fromEventTarget(port: MessagePortLike): Port {
-  let onMessage: ((event: { data: unknown }) => void) | undefined
+  let onMessage: MessageListener | undefined
   let onClose: (() => void) | undefined
   return {
     post: (envelope) => port.postMessage(envelope),
     listen(message, close) {
       onMessage = (event) => message(event.data)
       onClose = close
-      port.addEventListener('message', onMessage)
+      port.addEventListener('message', onMessage as ForeignListener)
       port.addEventListener('close', onClose)
       port.start?.()
     },
     close() {
-      if (onMessage) port.removeEventListener('message', onMessage)
+      if (onMessage) port.removeEventListener('message', onMessage as ForeignListener)
       if (onClose) port.removeEventListener('close', onClose)
       port.close()
     },
@@ -74,20 +83,20 @@ function fromEventTarget(port: MessagePortLike): Port {
 }
 
 function fromEmitter(port: MessagePortMainLike): Port {
-  let onMessage: ((event: { data: unknown }) => void) | undefined
+  let onMessage: MessageListener | undefined
   let onClose: (() => void) | undefined
   return {
     post: (envelope) => port.postMessage(envelope),
     listen(message, close) {
       onMessage = (event) => message(event.data)
       onClose = close
-      port.on('message', onMessage)
+      port.on('message', onMessage as ForeignListener)
       port.on('close', onClose)
       // A MessagePortMain that is never started queues forever and never notices its peer closing.
       port.start()
     },
     close() {
-      if (onMessage) port.off('message', onMessage)
+      if (onMessage) port.off('message', onMessage as ForeignListener)
       if (onClose) port.off('close', onClose)
       port.close()
     },

@@ -50,18 +50,22 @@ export type RemoteFunction<F extends AnyFunction> = (...args: Parameters<F>) => 
  * What the client gets for a host function's return type `Ret`. The ReadableStream rule comes before the
  * AsyncIterable rules, because Node's ReadableStream is async-iterable too and must stay a ReadableStream.
  */
-export type ClientReturn<Ret> = [Ret] extends [ReadableStream<infer C>]
+export type ClientReturn<Ret> = [Ret] extends [never]
+  ? Promise<never>
+  : [Ret] extends [ReadableStream<infer C>]
   ? Promise<ReadableStream<C>>
   : [Ret] extends [AsyncGenerator<infer Y, infer R, infer _N>]
     ? StreamCall<Remote<Y>, Remote<R>>
     : [Ret] extends [AsyncIterable<infer Y>]
       ? StreamCall<Remote<Y>, void>
       : [Ret] extends [PromiseLike<infer V>]
-        ? [V] extends [ReadableStream<infer C>]
+        ? [V] extends [never]
+          ? Promise<never>
+          : [V] extends [ReadableStream<infer C>]
           ? Promise<ReadableStream<C>>
-          : [V] extends [AsyncGenerator<infer Y, infer R, infer _N>]
-            ? StreamCall<Remote<Y>, Remote<R>>
-            : Promise<Remote<V>>
+            : [V] extends [AsyncGenerator<infer Y, infer R, infer _N>]
+              ? StreamCall<Remote<Y>, Remote<R>>
+              : Promise<Remote<V>>
         : Promise<Remote<Ret>>
 
 /** What the client calls for a host function `F`: the same parameters, and `ClientReturn` of its result. */
