@@ -95,8 +95,15 @@ describe.each(pairs)('untrusted input over $name', (factory) => {
     expect((await r.next((x) => x.id === 77)).error!.message).toMatch(/bad arguments/)
     r.send(call(78, ['add'], { v: 'not an array' }))
     expect((await r.next((x) => x.id === 78)).error!.message).toMatch(/arguments must be an array/)
-    r.send(call(79, ['add'], { v: [1, 2], r: [[['x'], 'function', 1]] }))
-    expect((await r.next((x) => x.id === 79)).error!.message).toMatch(/bad arguments/)
+    r.send(call(79, ['add'], { v: [1, 2], r: [[[0, 'deep'], 'function', 1]] }))
+    expect((await r.next((x) => x.id === 79)).error!.message).toMatch(/bad arguments: malformed value: ref path leads nowhere/)
+    // A negative ref id names a ref the host made: a client may not claim one.
+    r.send(call(80, ['add'], { v: [1, 2], r: [[[0], 'function', -3]] }))
+    expect((await r.next((x) => x.id === 80)).error!.message).toMatch(/bad arguments: bad ref id -3/)
+    r.send(call(81, ['add'], { v: [1, 2], r: [[[0], 'weird', 3]] }))
+    expect((await r.next((x) => x.id === 81)).error!.message).toMatch(/a weird ref is not accepted/)
+    r.send(call(82, ['add'], { v: [1, 2], r: [[['__proto__'], 'function', 3]] }))
+    expect((await r.next((x) => x.id === 82)).error!.message).toMatch(/bad ref path/)
     expect(await peer.api.add(2, 2)).toBe(4)
   })
 

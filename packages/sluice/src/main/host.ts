@@ -143,6 +143,7 @@ class HostConnection implements Connection {
     this.peer = Object.freeze({ ...peerInfo, id })
     this.outbox = new Outbox((envelope) => this.port.post(envelope), { ...settings.batch, schedule: afterTask })
     this.refs = new RefTable(this.outbox, {
+      side: 'host',
       credit: settings.credit,
       maxCredit: settings.limits.maxCredit,
       withStack: settings.dev,

@@ -35,3 +35,32 @@ export function createHost<Api extends object>(api: Api, options?: HostOptions):
   const core = createHostCore(api, options)
   return { connect: core.connect, stats: core.stats, close: core.close }
 }
+
+// ---- Electron wiring and other transports (appended) ----------------------------------------------------------
+import { serveElectron, type ServeOptions } from './electron.js'
+
+export type { ElectronPeer, HelloEvent, OriginRule, ServeElectron, ServeFrame, ServeOptions, ServePort, ServeWebContents } from './electron.js'
+export type { WebSocketLike, WebSocketPortOptions } from '../shared/websocket-port.js'
+
+/**
+ * Process: Main.
+ * Serves `api` to every window of the app, now and later: each allowed frame that calls `exposeBridge()` or
+ * `exposeApi()` in its preload gets its own port, and its peer ends (streams cancelled, `finally` and
+ * `onClose` run) when its port closes, its webContents is destroyed, its renderer process dies, or its main
+ * frame commits a new document. Only frames whose origin is in `options.allowOrigins` get a port (default:
+ * `file://` pages and, unpackaged, the electron-vite dev server). Returns the host, so `stats()` works;
+ * `close()` stops serving and ends every peer.
+ * @see sluice/docs/electron.md#serve
+ */
+export function serve<Api extends object>(api: Api, options?: ServeOptions): Host<Api> {
+  return serveElectron(api, options)
+}
+
+/**
+ * Process: Main (any host).
+ * A port over a WebSocket (a `ws` socket, or anything with the DOM WebSocket's addEventListener/send/close):
+ * `host.connect(webSocketPort(ws))`. Envelopes travel as superjson text; incoming messages over
+ * `maxMessageBytes` close the socket before they are parsed. Sends wait until the socket is open.
+ * @see sluice/docs/web-mode.md#websocketport
+ */
+export { webSocketPort } from '../shared/websocket-port.js'

@@ -40,7 +40,7 @@ export class ClientConnection {
     this.port = toPort(portLike)
     // Calls made in one synchronous stretch leave in one postMessage: flush after microtasks, not after the task.
     this.outbox = new Outbox((envelope) => this.port.post(envelope), { maxItems: 64, maxDelayMs: 10, schedule: afterMicrotasks })
-    this.refs = new RefTable(this.outbox, { credit: options.credit ?? 64, maxCredit: 1 << 30, withStack: true, onChange: () => {} })
+    this.refs = new RefTable(this.outbox, { side: 'client', credit: options.credit ?? 64, maxCredit: 1 << 30, withStack: true, onChange: () => {} })
     this.port.listen(
       (data) => this.receive(data),
       () => this.close(new DisconnectedError('sluice: the connection to the host closed')),

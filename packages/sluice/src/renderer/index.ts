@@ -29,3 +29,40 @@ export function createClient<Api>(port: PortLike, options?: ClientOptions): Clie
 export function close(client: unknown): void {
   connectionOf(client).close()
 }
+
+// ---- Electron pages and other transports (appended) -----------------------------------------------------------
+import { type ConnectOptions, connectImpl, hasBridge } from './connect.js'
+
+export type { ConnectOptions, WindowLike } from './connect.js'
+export type { WebSocketLike, WebSocketPortOptions } from '../shared/websocket-port.js'
+
+/**
+ * Process: Renderer.
+ * The typed client for main's api, in a page whose preload called `exposeBridge()`:
+ * `const api = connect<typeof import('../main/api')>()`. Returns at once; calls made before the port has
+ * arrived wait and then leave in order. Returns the same client for the same page until it is closed.
+ * Throws when the page has no bridge (see `isBridged()`).
+ * @see sluice/docs/electron.md#connect
+ */
+export function connect<Api>(options?: ConnectOptions): Client<Api> {
+  return connectImpl(options) as Client<Api>
+}
+
+/**
+ * Process: Renderer.
+ * True when this page's preload called `exposeBridge()` (so `connect()` will work); false in a plain browser
+ * tab, where a page picks another port, e.g. `createClient(webSocketPort(new WebSocket(url)))`.
+ * @see sluice/docs/electron.md#isbridged
+ */
+export function isBridged(): boolean {
+  return hasBridge()
+}
+
+/**
+ * Process: Renderer (any client).
+ * A port over a DOM `WebSocket`: `createClient<Api>(webSocketPort(new WebSocket(url)))`. Envelopes travel as
+ * superjson text; sends wait until the socket is open; the client's calls fail with a DisconnectedError when
+ * it closes.
+ * @see sluice/docs/web-mode.md#websocketport
+ */
+export { webSocketPort } from '../shared/websocket-port.js'

@@ -222,25 +222,23 @@ export function decode(enc: Encoded, read?: RefReader): unknown {
       }
       if (read === undefined) throw new TypeError('malformed value: refs are not accepted here')
       const [path, kind, id] = slot
-      const live = read(kind, id)
-      if (path.length === 0) {
-        value = live
-        continue
-      }
+      // Walk (and check) the path before importing, so a bad slot never leaves a half-made ref behind.
       let target = value as Record<string | number, unknown>
       for (let i = 0; i < path.length; i++) {
-        const key = path[i]!
+        const key = path[i]
         if ((typeof key !== 'string' && typeof key !== 'number') || UNSAFE_KEYS.has(String(key))) {
           throw new TypeError('malformed value: bad ref path')
         }
-        if (i === path.length - 1) {
-          target[key] = live
-        } else {
+        if (i < path.length - 1) {
           const next = target[key]
           if (typeof next !== 'object' || next === null) throw new TypeError('malformed value: ref path leads nowhere')
           target = next as Record<string | number, unknown>
         }
       }
+      if (path.length > 0 && (typeof target !== 'object' || target === null)) throw new TypeError('malformed value: ref path leads nowhere')
+      const live = read(kind, id)
+      if (path.length === 0) value = live
+      else target[path[path.length - 1] as string | number] = live
     }
   }
   return value

@@ -134,10 +134,11 @@ export interface RefResultFrame {
   error?: WireError
 }
 
-/** The sender of a function ref releases it (it was garbage-collected or explicitly closed). */
+/** The importer of function ref `ref` dropped it (garbage-collected or `release()`d) after receiving it `n` times. */
 export interface RefReleaseFrame {
   t: 'ref-release'
   ref: number
+  n: number
 }
 
 /** A promise ref settled: exactly one of `value` or `error`. */

@@ -1,34 +1,522 @@
 /**
- * Live objects that travel by reference. Filled in by the callbacks/promises/streams work; until then every
- * ref kind is refused with a clear error.
+ * Live objects that travel by reference: functions, promises, ReadableStreams, async iterables and channels,
+ * in either direction. One table per connection, on each side.
+ *
+ * ============================================================================================================
+ * Ids and ownership
+ * ============================================================================================================
+ * The side that sends a live object (the exporter) picks its id: the client counts up from 1, the host down
+ * from -1. The sign therefore names the owner in every `ref-*` frame, and the two sides never collide.
+ * Frames about a ref are sent by whichever side has something to say (see docs/protocol.md).
+ *
+ * ============================================================================================================
+ * Lifetimes
+ * ============================================================================================================
+ * - function: the exporter keeps it until the importer releases it. The importer releases when its proxy is
+ *   garbage-collected (FinalizationRegistry) or on `release(fn)`. The exporter may send the same function
+ *   again before that release arrives, so a release carries how many times the importer received the id, and
+ *   the exporter forgets the function only when every send is accounted for.
+ * - promise: until it settles (`ref-settle`).
+ * - readable / iterable: until the producer ends (`ref-end`) or the consumer cancels (`ref-end` + `cancel`).
+ * - channel: until either end closes it (`ref-end`).
+ * - all of them: until the connection closes. Then every exported source is cancelled (its cancel()/onClose
+ *   runs), every imported promise, stream and channel fails with the disconnect error, and every proxy
+ *   function rejects its calls.
  */
+import { ChannelCore, coreOfToken } from './channel.js'
+import { decode, encode } from './codec.js'
 import { ProtocolError } from './errors.js'
+import { Inbound, Outbound } from './flow.js'
 import type { Outbox } from './outbox.js'
-import type { RefKind } from './protocol.js'
+import type { ClientToHostFrame, Encoded, RefKind, WireError } from './protocol.js'
+import { deserializeError, serializeError } from './wire-error.js'
 
 export interface RefTableOptions {
+  /** 'host' ids count down from -1, 'client' ids count up from 1. */
+  side: 'host' | 'client'
+  /** Window for streams and channels this side consumes. */
   credit: number
+  /** The most outstanding credit the peer may grant one of our producers. */
   maxCredit: number
   withStack: boolean
+  /** Called whenever the number of live refs may have dropped (the host uses it to retire closed connections). */
   onChange: () => void
 }
 
+type RefFrame = Extract<ClientToHostFrame, { t: `ref-${string}` }>
+
+type Exported =
+  | { kind: 'function'; fn: Function; sent: number }
+  | { kind: 'promise' }
+  | { kind: 'readable' | 'iterable'; out: Outbound }
+  | { kind: 'channel'; core: ChannelCore<unknown, unknown> }
+
+type Imported =
+  | { kind: 'function'; proxy: WeakRef<Function>; received: number }
+  | { kind: 'promise'; resolve: (v: unknown) => void; reject: (e: unknown) => void }
+  | { kind: 'readable' | 'iterable'; in: Inbound<unknown> }
+  | { kind: 'channel'; core: ChannelCore<unknown, unknown> }
+
+const isInt = (x: unknown): x is number => Number.isSafeInteger(x) && x !== 0
+const isCount = (x: unknown): x is number => Number.isSafeInteger(x) && (x as number) > 0
+
+const RELEASED = Symbol('sluice.released')
+const RELEASE = Symbol('sluice.release')
+
+/**
+ * Process: any.
+ * Releases a function received from the other side, at once rather than at garbage collection. Later calls
+ * to it reject. Other functions are ignored.
+ * @see sluice/docs/primitives.md#callbacks
+ */
+export function release(fn: unknown): void {
+  ;(fn as { [RELEASE]?: () => void } | null)?.[RELEASE]?.()
+}
+
 export class RefTable {
+  private readonly step: number
+  private nextId: number
+  private readonly exported = new Map<number, Exported>()
+  private readonly exportedFns = new WeakMap<Function, number>()
+  private readonly imported = new Map<number, Imported>()
+  private readonly calls = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>()
+  private nextCall = 1
+  private closedWith: Error | undefined
+  private readonly gc: FinalizationRegistry<number> | undefined
+
   constructor(
-    readonly outbox: Outbox,
-    readonly options: RefTableOptions,
-  ) {}
-  export(kind: RefKind, _value: unknown): number {
-    throw new TypeError(`sluice: a ${kind} cannot be sent yet`)
+    private readonly outbox: Outbox,
+    private readonly options: RefTableOptions,
+  ) {
+    this.step = options.side === 'host' ? -1 : 1
+    this.nextId = this.step
+    this.gc = typeof FinalizationRegistry === 'function' ? new FinalizationRegistry((id) => this.collected(id)) : undefined
   }
-  import(kind: RefKind, _id: number): unknown {
-    throw new ProtocolError(`a ${kind} ref is not accepted yet`)
-  }
-  receive(frame: { t: string }): void {
-    throw new ProtocolError(`'${frame.t}' frames are not accepted yet`)
-  }
-  close(_reason: Error): void {}
+
+  /** Live refs in both directions, plus ref calls awaiting an answer. */
   size(): number {
-    return 0
+    return this.exported.size + this.imported.size + this.calls.size
   }
+
+  private readonly write = (kind: RefKind, value: unknown): number => this.export(kind, value)
+  private readonly read = (kind: RefKind, id: number): unknown => this.import(kind, id)
+
+  encode(value: unknown): Encoded {
+    return encode(value, this.write)
+  }
+
+  decode(value: Encoded): unknown {
+    return decode(value, this.read)
+  }
+
+  private mine(id: number): boolean {
+    return Math.sign(id) === this.step
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Export: a live object of ours goes to the peer
+  // -------------------------------------------------------------------------------------------------------------
+
+  export(kind: RefKind, value: unknown): number {
+    if (this.closedWith !== undefined) throw this.closedWith
+    if (kind === 'signal') throw new TypeError('an AbortSignal can only be passed as a call argument')
+    if (kind === 'function') {
+      const known = this.exportedFns.get(value as Function)
+      const entry = known !== undefined ? this.exported.get(known) : undefined
+      if (entry?.kind === 'function') {
+        entry.sent++
+        return known!
+      }
+    }
+    const id = this.nextId
+    this.nextId += this.step
+    switch (kind) {
+      case 'function':
+        this.exported.set(id, { kind, fn: value as Function, sent: 1 })
+        this.exportedFns.set(value as Function, id)
+        break
+      case 'promise':
+        this.exported.set(id, { kind })
+        ;(value as Promise<unknown>).then(
+          (v) => this.settleExported(id, v, undefined, false),
+          (e) => this.settleExported(id, undefined, e, true),
+        )
+        break
+      case 'readable':
+      case 'iterable': {
+        const source =
+          kind === 'readable'
+            ? readerSource((value as ReadableStream<unknown>).getReader())
+            : iteratorSource((value as AsyncIterable<unknown>)[Symbol.asyncIterator]())
+        const out = new Outbound(
+          source,
+          {
+            push: (item) => this.outbox.pushItem('ref-push', id, item),
+            end: (error) => {
+              this.exported.delete(id)
+              this.outbox.push(error === undefined ? { t: 'ref-end', ref: id } : { t: 'ref-end', ref: id, error: this.wireError(error) })
+              this.changed()
+            },
+            encode: (v) => this.encode(v),
+          },
+          this.options.maxCredit,
+        )
+        this.exported.set(id, { kind, out })
+        break
+      }
+      case 'channel': {
+        const core = coreOfToken(value as object)
+        if (core === undefined) throw new TypeError('only a Channel’s `client` can be sent as a channel')
+        core.bind(this.channelLink(id, core))
+        core.onClose(() => {
+          if (this.exported.delete(id)) this.changed()
+        })
+        this.exported.set(id, { kind, core })
+        break
+      }
+    }
+    return id
+  }
+
+  private settleExported(id: number, value: unknown, error: unknown, failed: boolean): void {
+    if (!this.exported.delete(id) || this.closedWith !== undefined) return
+    if (failed) {
+      this.outbox.push({ t: 'ref-settle', ref: id, error: this.wireError(error) })
+    } else {
+      let encoded: Encoded
+      try {
+        encoded = this.encode(value)
+      } catch (e) {
+        this.outbox.push({ t: 'ref-settle', ref: id, error: this.wireError(new TypeError(`sluice: a promise resolved to a value that cannot be sent: ${(e as Error).message}`)) })
+        return this.changed()
+      }
+      this.outbox.push({ t: 'ref-settle', ref: id, value: encoded })
+    }
+    this.changed()
+  }
+
+  private channelLink(id: number, core: ChannelCore<unknown, unknown>) {
+    return {
+      push: (value: unknown) => this.outbox.pushItem('ref-push', id, this.encode(value)),
+      pull: (n: number) => this.outbox.push({ t: 'ref-pull', ref: id, n }),
+      end: () => {
+        this.outbox.push({ t: 'ref-end', ref: id })
+        if (this.exported.delete(id) || this.imported.delete(id)) this.changed()
+        void core
+      },
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Import: a live object of the peer's arrives here
+  // -------------------------------------------------------------------------------------------------------------
+
+  import(kind: RefKind, id: number): unknown {
+    if (!isInt(id) || this.mine(id)) throw new ProtocolError(`bad ref id ${String(id)}`)
+    if (this.closedWith !== undefined) throw this.closedWith
+    const known = this.imported.get(id)
+    switch (kind) {
+      case 'function': {
+        if (known?.kind === 'function') {
+          const proxy = known.proxy.deref()
+          if (proxy !== undefined) {
+            known.received++
+            return proxy
+          }
+        }
+        return this.functionProxy(id)
+      }
+      case 'promise': {
+        if (known !== undefined) throw new ProtocolError(`ref ${id} is already in use`)
+        return new Promise((resolve, reject) => this.imported.set(id, { kind, resolve, reject }))
+      }
+      case 'readable':
+      case 'iterable': {
+        if (known !== undefined) throw new ProtocolError(`ref ${id} is already in use`)
+        const inbound = new Inbound<unknown>(
+          {
+            pull: (n) => this.outbox.push({ t: 'ref-pull', ref: id, n }),
+            cancel: (reason) => {
+              if (this.imported.delete(id)) this.changed()
+              this.outbox.push({ t: 'ref-end', ref: id, cancel: true, ...(reason !== undefined ? { error: this.wireError(reason) } : {}) })
+            },
+          },
+          this.options.credit,
+        )
+        this.imported.set(id, { kind, in: inbound })
+        return kind === 'readable' ? readableFrom(inbound) : iterableFrom(inbound)
+      }
+      case 'channel': {
+        if (known !== undefined) throw new ProtocolError(`ref ${id} is already in use`)
+        const core = new ChannelCore<unknown, unknown>(this.options.credit)
+        core.bind(this.channelLink(id, core))
+        core.onClose(() => {
+          if (this.imported.delete(id)) this.changed()
+        })
+        this.imported.set(id, { kind, core })
+        // The importer speaks first: granting its window tells the exporter the channel has arrived.
+        core.open()
+        return core
+      }
+      default:
+        throw new ProtocolError(`a ${String(kind)} ref is not accepted here`)
+    }
+  }
+
+  private functionProxy(id: number): Function {
+    let released = false
+    const table = this
+    const proxy = function sluiceRemoteFunction(...args: unknown[]): Promise<unknown> {
+      if (released) return Promise.reject(new Error('sluice: this function was released; it can no longer be called'))
+      return table.callRemote(id, args)
+    }
+    const doRelease = () => {
+      if (released) return
+      released = true
+      this.gc?.unregister(proxy)
+      this.collected(id)
+    }
+    Object.defineProperty(proxy, RELEASE, { value: doRelease })
+    Object.defineProperty(proxy, RELEASED, { get: () => released })
+    this.imported.set(id, { kind: 'function', proxy: new WeakRef(proxy), received: 1 })
+    this.gc?.register(proxy, id, proxy)
+    return proxy
+  }
+
+  private callRemote(ref: number, args: unknown[]): Promise<unknown> {
+    if (this.closedWith !== undefined) return Promise.reject(this.closedWith)
+    let encoded: Encoded
+    try {
+      encoded = this.encode(args)
+    } catch (e) {
+      return Promise.reject(e)
+    }
+    const call = this.nextCall++
+    return new Promise((resolve, reject) => {
+      this.calls.set(call, { resolve, reject })
+      this.outbox.push({ t: 'ref-call', ref, call, args: encoded })
+    })
+  }
+
+  /** The proxy for `id` was garbage-collected or released: tell the exporter how many sends that accounts for. */
+  private collected(id: number): void {
+    const entry = this.imported.get(id)
+    if (entry?.kind !== 'function') return
+    this.imported.delete(id)
+    if (this.closedWith === undefined) this.outbox.push({ t: 'ref-release', ref: id, n: entry.received })
+    this.changed()
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Frames from the peer
+  // -------------------------------------------------------------------------------------------------------------
+
+  receive(f: RefFrame | { t: string }): void {
+    if (this.closedWith !== undefined) return
+    const frame = f as RefFrame
+    switch (frame.t) {
+      case 'ref-call': {
+        // { t: 'ref-call', ref, call, args }
+        if (!isInt(frame.ref) || !isCount(frame.call)) throw new ProtocolError('ref-call: ref and call must be integers')
+        const entry = this.mine(frame.ref) ? this.exported.get(frame.ref) : undefined
+        if (entry?.kind !== 'function') {
+          this.outbox.push({ t: 'ref-result', call: frame.call, error: this.wireError(new Error('sluice: that function was released, or never existed; it can no longer be called')) })
+          return
+        }
+        let args: unknown
+        try {
+          args = this.decode(frame.args)
+          if (!Array.isArray(args)) throw new TypeError('arguments must be an array')
+        } catch (e) {
+          this.outbox.push({ t: 'ref-result', call: frame.call, error: this.wireError(new ProtocolError(`sluice: bad arguments to a function ref: ${(e as Error).message}`)) })
+          return
+        }
+        let result: unknown
+        try {
+          result = entry.fn(...(args as unknown[]))
+        } catch (e) {
+          this.outbox.push({ t: 'ref-result', call: frame.call, error: this.wireError(e) })
+          return
+        }
+        Promise.resolve(result).then(
+          (value) => {
+            if (this.closedWith !== undefined) return
+            try {
+              this.outbox.push({ t: 'ref-result', call: frame.call, value: this.encode(value) })
+            } catch (e) {
+              this.outbox.push({ t: 'ref-result', call: frame.call, error: this.wireError(e) })
+            }
+          },
+          (e) => {
+            if (this.closedWith === undefined) this.outbox.push({ t: 'ref-result', call: frame.call, error: this.wireError(e) })
+          },
+        )
+        return
+      }
+      case 'ref-result': {
+        // { t: 'ref-result', call, value | error }
+        const pending = isCount(frame.call) ? this.calls.get(frame.call) : undefined
+        if (pending === undefined) return
+        this.calls.delete(frame.call)
+        if (frame.error !== undefined) pending.reject(deserializeError(frame.error))
+        else {
+          try {
+            pending.resolve(frame.value === undefined ? undefined : this.decode(frame.value))
+          } catch (e) {
+            pending.reject(e)
+          }
+        }
+        this.changed()
+        return
+      }
+      case 'ref-release': {
+        // { t: 'ref-release', ref, n }
+        if (!isInt(frame.ref) || !isCount(frame.n)) throw new ProtocolError('ref-release: ref and n must be integers')
+        const entry = this.mine(frame.ref) ? this.exported.get(frame.ref) : undefined
+        if (entry?.kind !== 'function') return
+        entry.sent -= frame.n
+        if (entry.sent <= 0) {
+          this.exported.delete(frame.ref)
+          this.exportedFns.delete(entry.fn)
+          this.changed()
+        }
+        return
+      }
+      case 'ref-settle': {
+        // { t: 'ref-settle', ref, value | error }
+        const entry = this.imported.get(frame.ref)
+        if (entry?.kind !== 'promise') return
+        this.imported.delete(frame.ref)
+        if (frame.error !== undefined) entry.reject(deserializeError(frame.error))
+        else {
+          try {
+            entry.resolve(frame.value === undefined ? undefined : this.decode(frame.value))
+          } catch (e) {
+            entry.reject(e)
+          }
+        }
+        this.changed()
+        return
+      }
+      case 'ref-push': {
+        // { t: 'ref-push', ref, items }
+        if (!Array.isArray(frame.items)) throw new ProtocolError('ref-push: items must be an array')
+        const entry = this.mine(frame.ref) ? this.exported.get(frame.ref) : this.imported.get(frame.ref)
+        if (entry === undefined) return
+        if (entry.kind === 'channel') entry.core.receive(frame.items.map((item) => this.decode(item)))
+        else if (entry.kind === 'readable' || entry.kind === 'iterable') {
+          if ('in' in entry) entry.in.push(frame.items.map((item) => this.decode(item)))
+        }
+        return
+      }
+      case 'ref-pull': {
+        // { t: 'ref-pull', ref, n }
+        if (!isInt(frame.ref) || !isCount(frame.n)) throw new ProtocolError('ref-pull: ref and n must be integers')
+        const entry = this.mine(frame.ref) ? this.exported.get(frame.ref) : this.imported.get(frame.ref)
+        if (entry === undefined) return
+        if (entry.kind === 'channel') entry.core.grant(frame.n)
+        else if ((entry.kind === 'readable' || entry.kind === 'iterable') && 'out' in entry) {
+          if (!entry.out.grant(frame.n)) throw new ProtocolError(`ref-pull: more than ${this.options.maxCredit} credits outstanding on ref ${frame.ref}`)
+        }
+        return
+      }
+      case 'ref-end': {
+        // { t: 'ref-end', ref, error?, cancel? }
+        if (!isInt(frame.ref)) throw new ProtocolError('ref-end: ref must be an integer')
+        const mine = this.mine(frame.ref)
+        const entry = mine ? this.exported.get(frame.ref) : this.imported.get(frame.ref)
+        if (entry === undefined) return
+        if (mine) this.exported.delete(frame.ref)
+        else this.imported.delete(frame.ref)
+        const error = frame.error !== undefined ? deserializeError(frame.error) : undefined
+        if (entry.kind === 'channel') entry.core.finish(undefined)
+        else if ('out' in entry) entry.out.cancel(error ?? new Error('sluice: the reader cancelled'))
+        else if ('in' in entry) entry.in.end(frame.error !== undefined, error)
+        this.changed()
+        return
+      }
+      default:
+        throw new ProtocolError(`unknown frame tag '${String((frame as { t: unknown }).t).slice(0, 40)}'`)
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Teardown
+  // -------------------------------------------------------------------------------------------------------------
+
+  close(error: Error): void {
+    if (this.closedWith !== undefined) return
+    this.closedWith = error
+    for (const entry of this.exported.values()) {
+      if (entry.kind === 'readable' || entry.kind === 'iterable') entry.out.cancel(error)
+      else if (entry.kind === 'channel') entry.core.finish(error)
+    }
+    for (const entry of this.imported.values()) {
+      if (entry.kind === 'promise') entry.reject(error)
+      else if (entry.kind === 'readable' || entry.kind === 'iterable') entry.in.end(true, error)
+      else if (entry.kind === 'channel') entry.core.finish(error)
+    }
+    for (const pending of this.calls.values()) pending.reject(error)
+    this.exported.clear()
+    this.imported.clear()
+    this.calls.clear()
+    this.changed()
+  }
+
+  private wireError(e: unknown): WireError {
+    return serializeError(e, this.options.withStack)
+  }
+
+  private changed(): void {
+    this.options.onChange()
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Adapters between sources/sinks and the flow classes
+// ---------------------------------------------------------------------------------------------------------------
+
+function readerSource(reader: ReadableStreamDefaultReader<unknown>) {
+  return {
+    next: () => reader.read() as Promise<IteratorResult<unknown>>,
+    cancel: (reason: unknown) => reader.cancel(reason),
+  }
+}
+
+function iteratorSource(iterator: AsyncIterator<unknown>) {
+  return {
+    next: () => iterator.next(),
+    cancel: () => iterator.return?.(),
+  }
+}
+
+function readableFrom(inbound: Inbound<unknown>): ReadableStream<unknown> {
+  return new ReadableStream<unknown>(
+    {
+      async pull(controller) {
+        const step = await inbound.next()
+        if (step.done) controller.close()
+        else controller.enqueue(step.value)
+      },
+      cancel(reason) {
+        inbound.cancel(reason)
+      },
+    },
+    // No queue of our own in the stream: the Inbound window is the only buffer, so credit is the only limit.
+    { highWaterMark: 0 },
+  )
+}
+
+function iterableFrom(inbound: Inbound<unknown>): AsyncIterable<unknown> & AsyncIterator<unknown> {
+  const iterator = {
+    next: () => inbound.next(),
+    return: async (value?: unknown) => {
+      inbound.cancel()
+      return { value, done: true as const }
+    },
+    [Symbol.asyncIterator]() {
+      return iterator
+    },
+  }
+  return iterator
 }

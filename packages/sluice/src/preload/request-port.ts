@@ -1,0 +1,59 @@
+/**
+ * Asking main for a port: one hello per request, retried until an answer comes, since main may not be
+ * listening yet (a window created before `serve()` ran). Every hello of a request carries the same request id,
+ * and main echoes it; the first port to arrive answers the request, and any later one (main answered two of
+ * the retried hellos) is closed at once, which ends its connection on the main side.
+ */
+import { ipcRenderer } from 'electron'
+import type { HelloRequest, PortReply } from '../shared/bridge.js'
+import { SLUICE_CHANNELS } from '../shared/protocol.js'
+
+/** Delays before each repeated hello; after the last one, the request fails. */
+const RETRY_MS = [250, 1000, 2000, 4000, 8000, 15000]
+
+interface Waiter {
+  resolve(port: MessagePort): void
+  reject(error: Error): void
+  timer: ReturnType<typeof setTimeout> | undefined
+}
+
+const waiting = new Map<HelloRequest, Waiter>()
+let nextRequest = 1
+let listening = false
+
+function onReply(event: { ports: readonly MessagePort[] }, reply: PortReply | undefined): void {
+  const port = event.ports[0]
+  const waiter = typeof reply?.request === 'number' ? waiting.get(reply.request) : undefined
+  if (waiter === undefined) {
+    // A duplicate answer to a retried hello, or one nobody asked for: close it so main ends that connection.
+    port?.close()
+    return
+  }
+  waiting.delete(reply!.request!)
+  clearTimeout(waiter.timer)
+  if (port !== undefined) waiter.resolve(port)
+  else waiter.reject(new Error(`sluice: no port: ${reply?.refused ?? 'the main process sent none'}`))
+}
+
+export function requestPort(): Promise<MessagePort> {
+  if (!listening) {
+    listening = true
+    ipcRenderer.on(SLUICE_CHANNELS.SLUICE_PORT_MAIN_TO_RENDERER, (event, reply) => onReply(event, reply as PortReply | undefined))
+  }
+  const request = nextRequest++
+  return new Promise<MessagePort>((resolve, reject) => {
+    const waiter: Waiter = { resolve, reject, timer: undefined }
+    waiting.set(request, waiter)
+    let attempt = 0
+    const hello = () => {
+      ipcRenderer.send(SLUICE_CHANNELS.SLUICE_HELLO_RENDERER_TO_MAIN, request)
+      const delay = RETRY_MS[attempt++]
+      waiter.timer = setTimeout(delay === undefined ? giveUp : hello, delay ?? 15000)
+    }
+    const giveUp = () => {
+      waiting.delete(request)
+      reject(new Error(`sluice: no answer from the main process after ${attempt} hellos: is serve(api) running there?`))
+    }
+    hello()
+  })
+}

@@ -1,0 +1,51 @@
+/**
+ * The page-to-preload lane of the Electron handshake, and the message shapes on every hop. Types and constants
+ * only. The IPC channel names themselves live in `SLUICE_CHANNELS` (protocol.ts); the two names here travel
+ * over `window.postMessage`, between the preload's isolated world and the page.
+ *
+ * The whole handshake, hop by hop:
+ * 1. page → preload: `window.postMessage({ sluice: 'sluice:want-port', nonce }, '*')`        (connect())
+ * 2. preload → main: `ipcRenderer.send(SLUICE_HELLO_RENDERER_TO_MAIN, request)`               (exposeBridge())
+ * 3. main → preload: `senderFrame.postMessage(SLUICE_PORT_MAIN_TO_RENDERER, { request }, [port])` (serve())
+ *    or, for a frame whose origin is not allowed, `{ request, refused }` and no port;
+ * 4. preload → page: `window.postMessage({ sluice: 'sluice:port', nonce }, '*', [port])`,
+ *    or `{ sluice: 'sluice:port', nonce, error }`.
+ */
+import { SLUICE_CHANNELS } from './protocol.js'
+
+export const SLUICE_BRIDGE = {
+  /** Page to preload over `window.postMessage`: "relay me a port". Carries a nonce that the answer repeats. */
+  WANT_PORT_PAGE_TO_PRELOAD: 'sluice:want-port',
+  /** Preload to page over `window.postMessage`, with the port in the transfer list. */
+  PORT_PRELOAD_TO_PAGE: SLUICE_CHANNELS.SLUICE_PORT_PRELOAD_TO_PAGE,
+  /** The key under which `exposeBridge()` puts its marker on `window`, so a page can tell it runs in Electron. */
+  MARKER_KEY: 'sluiceBridge',
+} as const
+
+/** What `ipcRenderer.send(SLUICE_HELLO_RENDERER_TO_MAIN, ...)` carries: a request id that main echoes. */
+export type HelloRequest = number
+
+/** The message body main sends with (or instead of) the port. */
+export interface PortReply {
+  request: HelloRequest | null
+  /** Set when main refused this frame: why, in words fit for a console. No port comes with it. */
+  refused?: string
+}
+
+/** Page to preload. */
+export interface WantPortMessage {
+  sluice: typeof SLUICE_BRIDGE.WANT_PORT_PAGE_TO_PRELOAD
+  nonce: string
+}
+
+/** Preload to page: the port is in `event.ports[0]`, or `error` says why none came. */
+export interface PortMessage {
+  sluice: typeof SLUICE_BRIDGE.PORT_PRELOAD_TO_PAGE
+  nonce: string
+  error?: string
+}
+
+/** What `window.sluiceBridge` holds in a page whose preload called `exposeBridge()`. */
+export interface BridgeMarker {
+  readonly version: 1
+}
