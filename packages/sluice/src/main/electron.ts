@@ -39,7 +39,8 @@ import type * as Electron from 'electron'
 export type ServePort = Pick<Electron.MessagePortMain, 'postMessage' | 'start' | 'close'> & {
   on(event: 'message', listener: (event: { data: unknown }) => void): unknown
   on(event: 'close', listener: () => void): unknown
-  off(event: string, listener: (...args: never[]) => void): unknown
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any listener: only ever one we added
+  off(event: string, listener: (...args: any[]) => void): unknown
 }
 
 /** Process: Main. A `WebFrameMain`, as far as serve() uses it. @see sluice/docs/electron.md#serve */
@@ -65,7 +66,8 @@ export interface ServeWebContents {
     listener: (details: Pick<Electron.WebContentsDidStartNavigationEventParams, 'url' | 'isMainFrame' | 'isSameDocument'>) => void,
   ): unknown
   on(event: 'did-navigate', listener: (event: unknown, url: string) => void): unknown
-  removeListener(event: 'destroyed' | 'render-process-gone' | 'did-start-navigation' | 'did-navigate', listener: (...args: never[]) => void): unknown
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any listener: only ever one we added
+  removeListener(event: 'destroyed' | 'render-process-gone' | 'did-start-navigation' | 'did-navigate', listener: (...args: any[]) => void): unknown
 }
 
 /** Process: Main. The part of an `IpcMainEvent` that serve() reads. @see sluice/docs/electron.md#serve */
@@ -242,6 +244,7 @@ export function serveElectron<Api extends object>(api: Api, options: ServeOption
   return {
     connect: core.connect,
     stats: core.stats,
+    emit: (name, ...args) => core.broadcast(name, args),
     close() {
       if (!closed) {
         closed = true

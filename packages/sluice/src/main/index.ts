@@ -1,9 +1,14 @@
 /**
  * `sluice/main`: the host side. Process: Main (or any host: a worker, a utility process, Node).
  */
+import type { EventMap } from 'typed-emitter'
 import type { PortLike } from '../shared/port.js'
 import { type Connection, createHostCore, type HostOptions, type HostStats } from './host.js'
 
+export { Broadcast, Channel } from './channel.js'
+export type { ChannelEnd } from '../shared/channel.js'
+export { release } from '../shared/refs.js'
+export { validated } from './validated.js'
 export { getContext } from './context.js'
 export type { CallContext, Peer } from './context.js'
 export type { Connection, ConnectionStats, HostOptions, HostStats } from './host.js'
@@ -14,11 +19,16 @@ export { Abort, AbortError, DisconnectedError, ProtocolError, ValidationError } 
  * A host serving `Api`. One host serves any number of peers, one `connect()` per port.
  * @see sluice/docs/api.md#host
  */
-export interface Host<Api = unknown> {
+export interface Host<Api = unknown, Events extends EventMap = EventMap> {
   /** Serves one peer over `port`. `peer` is what `getContext().peer` shows for its calls. */
   connect(port: PortLike, peer?: Record<string, unknown>): Connection
   /** Live calls, streams and refs, per peer: everything returns to zero when peers go away. */
   stats(): HostStats
+  /**
+   * Sends event `name` with `args` to every connected client; `events<Events>(api).on(name, …)` receives it.
+   * Type the events with `createHost<typeof api, AppEvents>(api)`, where `AppEvents` is a typed-emitter map.
+   */
+  emit<K extends keyof Events & string>(name: K, ...args: Parameters<Events[K]>): void
   /** Closes every connection. */
   close(): void
   /** @internal keeps `Api` in the type, so `Host<typeof api>` documents what it serves. */
@@ -31,9 +41,14 @@ export interface Host<Api = unknown> {
  * (nested plain objects become namespaces); inherited members, `__proto__` and `constructor` never are.
  * @see sluice/docs/api.md#createhost
  */
-export function createHost<Api extends object>(api: Api, options?: HostOptions): Host<Api> {
+export function createHost<Api extends object, Events extends EventMap = EventMap>(api: Api, options?: HostOptions): Host<Api, Events> {
   const core = createHostCore(api, options)
-  return { connect: core.connect, stats: core.stats, close: core.close }
+  return {
+    connect: core.connect,
+    stats: core.stats,
+    emit: (name, ...args) => core.broadcast(name, args),
+    close: core.close,
+  }
 }
 
 // ---- Electron wiring and other transports (appended) ----------------------------------------------------------

@@ -8,7 +8,7 @@ import { Outbox } from '../shared/outbox.js'
 import { type Port, type PortLike, toPort } from '../shared/port.js'
 import type { HostToClientFrame, RefKind } from '../shared/protocol.js'
 import { RefTable } from '../shared/refs.js'
-import { afterMicrotasks } from '../shared/schedule.js'
+import { afterMicrotasks, afterTask } from '../shared/schedule.js'
 import { deserializeError } from '../shared/wire-error.js'
 import { RemoteCall } from './stream-call.js'
 
@@ -39,7 +39,7 @@ export class ClientConnection {
     if (!(this.ackEvery >= 1)) throw new RangeError('sluice: createClient: options.ackEvery must be at least 1')
     this.port = toPort(portLike)
     // Calls made in one synchronous stretch leave in one postMessage: flush after microtasks, not after the task.
-    this.outbox = new Outbox((envelope) => this.port.post(envelope), { maxItems: 64, maxDelayMs: 10, schedule: afterMicrotasks })
+    this.outbox = new Outbox((envelope) => this.port.post(envelope), { maxItems: 64, maxDelayMs: 10, schedule: afterMicrotasks, itemSchedule: afterTask })
     this.refs = new RefTable(this.outbox, { side: 'client', credit: options.credit ?? 64, maxCredit: 1 << 30, withStack: true, onChange: () => {} })
     this.port.listen(
       (data) => this.receive(data),

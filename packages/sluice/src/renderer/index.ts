@@ -3,11 +3,16 @@
  */
 import type { PortLike } from '../shared/port.js'
 import type { Client } from '../shared/types.js'
+import type { EventMap } from 'typed-emitter'
 import { ClientConnection, type ClientOptions } from './client.js'
+import { type Events, eventsOf } from './events.js'
 import { connectionOf, createProxy } from './proxy.js'
 
 export type { ClientOptions } from './client.js'
+export type { Events } from './events.js'
+export type { ChannelEnd } from '../shared/channel.js'
 export type { Client, StreamCall } from '../shared/types.js'
+export { release } from '../shared/refs.js'
 export { AbortError, DisconnectedError, ProtocolError, ValidationError } from '../shared/errors.js'
 
 /**
@@ -18,6 +23,17 @@ export { AbortError, DisconnectedError, ProtocolError, ValidationError } from '.
  */
 export function createClient<Api>(port: PortLike, options?: ClientOptions): Client<Api> {
   return createProxy(new ClientConnection(port, options)) as Client<Api>
+}
+
+/**
+ * Process: Renderer (any client).
+ * Typed host events: `const off = events<AppEvents>(api).on('tick', (n) => …)`. `AppEvents` is the same
+ * typed-emitter map the host was created with. Kept beside the client so event names never collide with
+ * api exports.
+ * @see sluice/docs/primitives.md#events
+ */
+export function events<E extends EventMap>(client: unknown): Events<E> {
+  return eventsOf<E>(client)
 }
 
 /**

@@ -8,6 +8,11 @@ export interface OutboxOptions {
   maxDelayMs: number
   /** When to flush an idle batch: after the current task (host) or after microtasks (client). */
   schedule: Schedule
+  /**
+   * When to flush a batch that holds stream items. Items come from async producers that advance through
+   * microtasks, so a microtask flush would send them one by one; default: `schedule`.
+   */
+  itemSchedule?: Schedule
 }
 
 /**
@@ -46,17 +51,17 @@ export class Outbox {
     } else {
       this.frames.push(tag === 'yield' ? { t: 'yield', id, items: [item] } : { t: 'ref-push', ref: id, items: [item] })
     }
-    this.added(1)
+    this.added(1, this.options.itemSchedule ?? this.options.schedule)
   }
 
-  private added(n: number): void {
+  private added(n: number, schedule: Schedule = this.options.schedule): void {
     this.items += n
     if (this.items === n) this.firstAt = Date.now()
     if (this.items >= this.options.maxItems || Date.now() - this.firstAt >= this.options.maxDelayMs) {
       this.flush()
     } else if (!this.scheduled) {
       this.scheduled = true
-      this.options.schedule(this.onSchedule)
+      schedule(this.onSchedule)
     }
   }
 

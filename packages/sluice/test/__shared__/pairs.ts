@@ -21,6 +21,8 @@ export interface Peer {
 export interface Pair extends AsyncDisposable {
   connect(options?: { client?: ClientOptions; peer?: Record<string, unknown> }): Peer
   stats(): Promise<HostStats>
+  /** `host.emit(name, ...args)` on the host. */
+  emit(name: string, ...args: unknown[]): Promise<void>
   /** Polls host stats until `predicate` holds (or fails the test after `ms`). */
   waitFor(predicate: (s: HostStats) => boolean, ms?: number): Promise<HostStats>
 }
@@ -54,6 +56,7 @@ export const sameThread: PairFactory = {
         return { api: createClient<Api>(port2, opts?.client), port: port2, closeFromHost: async () => conn.close('closed by the test') }
       },
       stats,
+      emit: async (name, ...args) => host.emit(name, ...args),
       waitFor: (p, ms) => waitFor(stats, p, ms),
       async [Symbol.asyncDispose]() {
         host.close()
@@ -103,6 +106,7 @@ export const inWorker: PairFactory = {
         }
       },
       stats,
+      emit: async (name, ...args) => void (await request({ type: 'emit', name, args })),
       waitFor: (p, ms) => waitFor(stats, p, ms),
       async [Symbol.asyncDispose]() {
         for (const p of ports) p.close()
