@@ -30,6 +30,15 @@ export interface CallLink {
   closed(): void
 }
 
+interface Observer {
+  next?(value: unknown): void
+  error?(error: unknown): void
+  complete?(): void
+}
+
+/** `Symbol.observable` where a polyfill defined it, otherwise the '@@observable' string RxJS falls back to. */
+const OBSERVABLE: '@@observable' = ((typeof Symbol === 'function' && (Symbol as { observable?: symbol }).observable) || '@@observable') as '@@observable'
+
 type Waiter = { resolve: (r: IteratorResult<unknown>) => void; reject: (e: unknown) => void }
 
 const noop = () => {}
@@ -137,6 +146,57 @@ export class RemoteCall implements StreamCall<unknown, unknown> {
         return { value: undefined, done: true }
       },
     }
+  }
+
+  /**
+   * A plain async iterator over the yields: not thenable, so it survives `await` and `Promise.resolve()`.
+   * Libraries that await what you give them before iterating it (TanStack Query's `streamedQuery`) need this:
+   * awaiting a thenable adopts it, which would turn the stream into its return value.
+   */
+  values(): AsyncIterableIterator<unknown> {
+    const iterator = this[Symbol.asyncIterator]()
+    return {
+      next: () => iterator.next(),
+      return: () => iterator.return!(),
+      [Symbol.asyncIterator]() {
+        return this
+      },
+    } as AsyncIterableIterator<unknown>
+  }
+
+  /**
+   * Observable interop (RxJS `from()`, and anything else that reads `Symbol.observable`): each yield is a
+   * `next`, the end is `complete`, a failure is `error`, and unsubscribing cancels the stream on the host.
+   * RxJS checks for this before it checks for a promise, so `from(call)` streams the yields.
+   */
+  [OBSERVABLE](): { subscribe(observer: Observer): { unsubscribe(): void } } {
+    return {
+      subscribe: (observer: Observer) => {
+        const iterator = this[Symbol.asyncIterator]()
+        let stopped = false
+        void (async () => {
+          try {
+            for (;;) {
+              const step = await iterator.next()
+              if (stopped) return
+              if (step.done) return observer.complete?.()
+              observer.next?.(step.value)
+            }
+          } catch (e) {
+            if (!stopped) observer.error?.(e)
+          }
+        })()
+        return {
+          unsubscribe: () => {
+            stopped = true
+            void iterator.return!()
+          },
+        }
+      },
+      [OBSERVABLE]() {
+        return this
+      },
+    } as { subscribe(observer: Observer): { unsubscribe(): void } }
   }
 
   cancel(): Promise<void> {

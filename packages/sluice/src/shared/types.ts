@@ -18,6 +18,11 @@
 export interface StreamCall<Y, R = void> extends PromiseLike<R>, AsyncIterable<Y> {
   /** Stops the stream. Settles at once on this side: the iterator ends and `await` rejects with an `AbortError`. */
   cancel(): Promise<void>
+  /**
+   * The yields as a plain (non-thenable) async iterator. Use it where a library awaits what you hand it before
+   * iterating (TanStack Query's `streamedQuery`): awaiting a StreamCall gives its return value instead.
+   */
+  values(): AsyncIterableIterator<Y>
   catch<B = never>(onrejected?: ((reason: unknown) => B | PromiseLike<B>) | null): Promise<R | B>
   finally(onfinally?: (() => void) | null): Promise<R>
 }
