@@ -21,7 +21,8 @@ export interface WebSocketLike {
   close(code?: number, reason?: string): void
   addEventListener(type: 'open' | 'close' | 'error', listener: () => void): void
   addEventListener(type: 'message', listener: (event: { data: unknown }) => void): void
-  removeEventListener(type: 'open' | 'close' | 'error' | 'message', listener: (...args: never[]) => void): void
+  removeEventListener(type: 'open' | 'close' | 'error', listener: () => void): void
+  removeEventListener(type: 'message', listener: (event: { data: unknown }) => void): void
 }
 
 export interface WebSocketPortOptions {
