@@ -69,6 +69,12 @@ export const contextStore: ContextStore = createStore()
 /** True when the context survives `await` (AsyncLocalStorage is available). */
 export const contextFollowsAwait = findAsyncLocalStorage() !== undefined
 
+/**
+ * Process: Main (any host).
+ * Inside a handler: who is calling (`peer`), the call's `signal` (aborts the moment the caller cancels or goes
+ * away), `onClose(fn)`, and `method`. Throws a clear error when called outside a handler.
+ * @see sluice/docs/api.md#getcontext
+ */
 export function getContext(): CallContext {
   const ctx = contextStore.get()
   if (ctx === undefined) {

@@ -23,6 +23,13 @@ const customChecks: ((v: unknown) => boolean)[] = []
 /** A class whose instances come back as that class: `registerClass(Point, 'Point')` on both sides. */
 export type Class = abstract new (...args: never[]) => unknown
 
+/**
+ * Process: any (call it on both sides, before the first call).
+ * Makes instances of `cls` cross as instances of `cls`: `registerClass(Point, 'Point')`. The name must be the
+ * same on both sides and unique. Instances are rebuilt from their own enumerable fields without running the
+ * constructor. Registered Error subclasses come back as themselves too.
+ * @see sluice/docs/api.md#registerclass-registercustom
+ */
 export function registerClass(cls: Class, name: string): void {
   const existing = classesByName.get(name)
   if (existing !== undefined && existing !== cls) {
@@ -40,6 +47,12 @@ export interface CustomTransformer<I, O> {
   deserialize: (v: O) => I
 }
 
+/**
+ * Process: any (call it on both sides, before the first call).
+ * Teaches the codec a type it cannot otherwise carry (a Decimal, a Temporal value): `isApplicable` picks the
+ * values, `serialize` turns one into JSON, `deserialize` rebuilds it. Register the same name on both sides.
+ * @see sluice/docs/api.md#registerclass-registercustom
+ */
 export function registerCustom<I, O extends JSONValue>(transformer: CustomTransformer<I, O>, name: string): void {
   sj.registerCustom(transformer as never, name)
   customChecks.push(transformer.isApplicable)

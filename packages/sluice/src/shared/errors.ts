@@ -44,6 +44,12 @@ export interface AbortSignalValue<T = unknown> {
   readonly value: T
 }
 
+/**
+ * Process: Main (any host).
+ * `throw Abort(value)` in a handler rejects the client's call with an `AbortError` whose `abortValue` is
+ * `value`: an expected answer (unauthorized, not found), kept apart from bugs.
+ * @see sluice/docs/api.md#abort
+ */
 export function Abort<T>(value: T): AbortSignalValue<T> {
   return { [ABORT]: true, value }
 }
