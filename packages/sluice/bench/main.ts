@@ -433,7 +433,7 @@ target(
   pct(callsVsRr),
   '≥ 60%',
   callsVsRr >= 0.6,
-  'per-call work on the host, which is the busy side (the client thread idles most of the time). Biggest item: src/main/host.ts call() reads ctrl.signal for every call (ctx.signal and the decode callback), and in Node creating an AbortSignal costs ~3 µs plus GC (a stub AbortController, BENCH_STUB_ABORT=1, gave +45–55% calls/s side by side). Then AsyncLocalStorage.run and its promise hooks, the method name join, the entry and context objects. See bench/README.md, "Where the time goes".',
+  'per-call work on the host, which is the busy side (the client thread idles most of the time). Biggest item: src/main/host.ts call() reads ctrl.signal for every call, to build its context (`signal: ctrl.signal`), and in Node creating an AbortSignal costs ~3 µs plus GC (a stub AbortController, BENCH_STUB_ABORT=1, gave +45–55% calls/s side by side). Then AsyncLocalStorage.run and its promise hooks, the method name join, the entry and context objects. See bench/README.md, "Where the time goes".',
 )
 target(
   'sluice idle-yield p50 ÷ raw post p50',
