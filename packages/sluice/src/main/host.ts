@@ -16,7 +16,7 @@ import { serializeError } from '../shared/wire-error.js'
 import { RefTable } from '../shared/refs.js'
 import { maxArity } from './arity.js'
 import { type CallContext, contextStore, type Peer } from './context.js'
-import { type Entry, finishEntry, startStream, isAsyncIterable } from './stream.js'
+import { type Entry, finishEntry, isAsyncIterable, LazyAbort, startStream } from './stream.js'
 
 export interface HostOptions {
   /** Per-connection limits; unspecified fields keep `DEFAULT_LIMITS`. */
@@ -222,7 +222,6 @@ class HostConnection implements Connection {
     if (!isId(id)) throw new ProtocolError('call: id must be a positive integer')
     if (this.entries.has(id)) throw new ProtocolError(`call: id ${id} is already in use`)
     const { limits } = this.settings
-    const method = Array.isArray(path) ? path.map(String).join('.') : '?'
     const reject = (message: string) => this.outbox.push({ t: 'error', id, error: serializeError(new ProtocolError(`sluice: ${message}`), false) })
     if (!Array.isArray(path) || path.length === 0 || path.length > limits.maxPathDepth || !path.every((s) => typeof s === 'string')) {
       return reject(`call: path must be 1 to ${limits.maxPathDepth} strings`)
@@ -232,10 +231,11 @@ class HostConnection implements Connection {
     }
     const target = this.resolve(path)
     if (typeof target === 'string') return reject(target)
-    const ctrl = new AbortController()
+    const method = path.join('.')
+    const ctrl = new LazyAbort()
     let args: unknown
     try {
-      args = decode(f.args, (kind, refId) => this.readRef(kind, refId, ctrl.signal))
+      args = decode(f.args, (kind, refId) => this.readRef(kind, refId, ctrl))
     } catch (e) {
       return reject(`${method}: bad arguments: ${(e as Error).message}`)
     }
@@ -248,7 +248,9 @@ class HostConnection implements Connection {
     const ctx: CallContext = {
       peer: this.peer,
       method,
-      signal: ctrl.signal,
+      get signal() {
+        return ctrl.signal
+      },
       onClose: (fn) => void closers.push(fn),
     }
     const entry: Entry = { id, ctx, ctrl, closers, done: false, finished: false, stream: undefined }
@@ -383,9 +385,9 @@ class HostConnection implements Connection {
 
   private readonly writeRef = (kind: RefKind, value: unknown): number => this.refs.export(kind, value)
 
-  private readRef(kind: RefKind, id: number, signal: AbortSignal): unknown {
+  private readRef(kind: RefKind, id: number, ctrl: LazyAbort): unknown {
     // An AbortSignal argument becomes the call's own signal: the client aborting it cancels the call.
-    if (kind === 'signal') return signal
+    if (kind === 'signal') return ctrl.signal
     return this.refs.import(kind, id)
   }
 

@@ -2,7 +2,7 @@
  * The client: an untyped proxy over one port. It knows no api types (those live in shared/types.ts); it turns
  * `api.a.b(...args)` into a `call` frame and hands back a `RemoteCall`.
  */
-import { decode, encode } from '../shared/codec.js'
+import { decode, decodeItems, encode } from '../shared/codec.js'
 import { AbortError, DisconnectedError, ProtocolError } from '../shared/errors.js'
 import { Outbox } from '../shared/outbox.js'
 import { type Port, type PortLike, toPort } from '../shared/port.js'
@@ -59,7 +59,11 @@ export class ClientConnection {
       method,
       ackEvery: this.ackEvery,
       credit: (n) => {
-        if (this.calls.has(id)) this.outbox.push({ t: 'credit', id, n })
+        if (!this.calls.has(id)) return
+        // Acks leave at once, not with the batch: the host can refill while this side is still reading the
+        // rest of its window, so producing and consuming overlap instead of taking turns.
+        this.outbox.push({ t: 'credit', id, n })
+        this.outbox.flush()
       },
       cancel: () => {
         if (this.calls.delete(id)) this.outbox.push({ t: 'cancel', id })
@@ -108,9 +112,9 @@ export class ClientConnection {
       case 'result': // { t: 'result', id, value }
         return this.settle(f.id)?.onResult(this.decode(f.value))
       case 'yield': {
-        // { t: 'yield', id, items }
+        // { t: 'yield', id, items, enc? }
         const call = this.calls.get(f.id)
-        if (call !== undefined) call.onYield(f.items.map((item) => this.decode(item)))
+        if (call !== undefined) call.onYield(decodeItems(f, this.readRef))
         return
       }
       case 'return': // { t: 'return', id, value }
@@ -132,8 +136,10 @@ export class ClientConnection {
     }
   }
 
+  private readonly readRef = (kind: RefKind, id: number): unknown => this.refs.import(kind, id)
+
   private decode(value: Parameters<typeof decode>[0]): unknown {
-    return decode(value, (kind, id) => this.refs.import(kind, id))
+    return decode(value, this.readRef)
   }
 
   private settle(id: number): RemoteCall | undefined {

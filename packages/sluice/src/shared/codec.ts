@@ -11,7 +11,7 @@
  * travel by value: they are replaced by `null` and listed in `Encoded.r` with a ref id from the connection.
  */
 import SuperJSON from 'superjson'
-import type { Encoded, RefKind, RefSlot } from './protocol.js'
+import type { Encoded, Items, RefKind, RefSlot } from './protocol.js'
 
 const sj = new SuperJSON()
 sj.allowErrorProps('cause', 'code')
@@ -222,6 +222,18 @@ export function encode(value: unknown, write?: RefWriter): Encoded {
 }
 
 const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype'])
+
+/** Decodes a batch of stream items (see `Items` in protocol.ts). Throws on a malformed batch. */
+export function decodeItems(frame: Items, read?: RefReader): unknown[] {
+  const { items, enc } = frame
+  if (!Array.isArray(items)) throw new TypeError('malformed items: expected an array')
+  if (enc === undefined) return items
+  if (typeof enc !== 'object' || enc === null) throw new TypeError('malformed items: enc must be an object')
+  return items.map((v, i) => {
+    const extra = Object.hasOwn(enc, i) ? enc[i] : undefined
+    return extra === undefined ? v : decode({ v, m: extra.m, r: extra.r }, read)
+  })
+}
 
 /** Decodes a value from the (untrusted) peer. Throws on a malformed encoding; callers turn that into a protocol error. */
 export function decode(enc: Encoded, read?: RefReader): unknown {

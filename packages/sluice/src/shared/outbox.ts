@@ -1,4 +1,4 @@
-import type { Encoded, Envelope, Frame } from './protocol.js'
+import type { Encoded, Envelope, Frame, Items } from './protocol.js'
 import type { Schedule } from './schedule.js'
 
 export interface OutboxOptions {
@@ -46,11 +46,20 @@ export class Outbox {
   pushItem(tag: 'yield' | 'ref-push', id: number, item: Encoded): void {
     if (this.closed) return
     const last = this.frames[this.frames.length - 1]
+    let frame: Items
     if (last !== undefined && last.t === tag && (tag === 'yield' ? (last as { id: number }).id : (last as { ref: number }).ref) === id) {
-      ;(last as { items: Encoded[] }).items.push(item)
+      frame = last as Items
     } else {
-      this.frames.push(tag === 'yield' ? { t: 'yield', id, items: [item] } : { t: 'ref-push', ref: id, items: [item] })
+      frame = tag === 'yield' ? { t: 'yield', id, items: [] } as Items : { t: 'ref-push', ref: id, items: [] } as Items
+      this.frames.push(frame as Frame)
     }
+    if (item.m !== undefined || item.r !== undefined) {
+      const extra: Omit<Encoded, 'v'> = {}
+      if (item.m !== undefined) extra.m = item.m
+      if (item.r !== undefined) extra.r = item.r
+      ;(frame.enc ??= {})[frame.items.length] = extra
+    }
+    frame.items.push(item.v)
     this.added(1, this.options.itemSchedule ?? this.options.schedule)
   }
 

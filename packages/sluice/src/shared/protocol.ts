@@ -28,6 +28,16 @@ export interface Encoded {
   r?: RefSlot[]
 }
 
+/**
+ * How a batch of stream items travels: `items[i]` is item i's payload (`Encoded.v`). Most items take the fast
+ * path and need nothing else, so they go bare: a `{ v }` wrapper per item would double what structured clone
+ * has to walk. `enc[i]`, present only for items that need it, holds that item's `m` and `r`.
+ */
+export interface Items {
+  items: unknown[]
+  enc?: Record<number, Omit<Encoded, 'v'>>
+}
+
 /** A ref found inside an encoded value: where it sits, what kind it is, and the sender-chosen ref id. */
 export type RefSlot = [path: (string | number)[], kind: RefKind, id: number]
 
@@ -87,10 +97,9 @@ export interface ResultFrame {
 }
 
 /** Stream `id` produced `items`, in order (one frame may carry many yields). */
-export interface YieldFrame {
+export interface YieldFrame extends Items {
   t: 'yield'
   id: CallId
-  items: Encoded[]
 }
 
 /** Stream `id` finished with the generator's return `value`. */
@@ -150,10 +159,9 @@ export interface RefSettleFrame {
 }
 
 /** A stream ref (readable, iterable or channel) carries `items`. */
-export interface RefPushFrame {
+export interface RefPushFrame extends Items {
   t: 'ref-push'
   ref: number
-  items: Encoded[]
 }
 
 /** The receiver of a stream ref grants `n` more items. */

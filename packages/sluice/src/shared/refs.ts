@@ -24,7 +24,7 @@
  *   function rejects its calls.
  */
 import { ChannelCore, coreOfToken } from './channel.js'
-import { decode, encode } from './codec.js'
+import { decode, decodeItems, encode } from './codec.js'
 import { ProtocolError } from './errors.js'
 import { Inbound, Outbound } from './flow.js'
 import type { Outbox } from './outbox.js'
@@ -399,14 +399,18 @@ export class RefTable {
         return
       }
       case 'ref-push': {
-        // { t: 'ref-push', ref, items }
+        // { t: 'ref-push', ref, items, enc? }
         if (!Array.isArray(frame.items)) throw new ProtocolError('ref-push: items must be an array')
         const entry = this.mine(frame.ref) ? this.exported.get(frame.ref) : this.imported.get(frame.ref)
         if (entry === undefined) return
-        if (entry.kind === 'channel') entry.core.receive(frame.items.map((item) => this.decode(item)))
-        else if (entry.kind === 'readable' || entry.kind === 'iterable') {
-          if ('in' in entry) entry.in.push(frame.items.map((item) => this.decode(item)))
+        let items: unknown[]
+        try {
+          items = decodeItems(frame, this.read)
+        } catch (e) {
+          throw new ProtocolError(`ref-push: ${(e as Error).message}`)
         }
+        if (entry.kind === 'channel') entry.core.receive(items)
+        else if ('in' in entry) entry.in.push(items)
         return
       }
       case 'ref-pull': {
