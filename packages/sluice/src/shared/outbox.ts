@@ -4,6 +4,12 @@ import type { Schedule } from './schedule.js'
 export interface OutboxOptions {
   /** Flush when this many items (frames plus yielded items) are pending. */
   maxItems: number
+  /**
+   * Flush when this many request/response frames (calls, results, acks…) are pending. Smaller than `maxItems`
+   * on purpose: a burst of 64 calls sent as 4 posts of 16 lets the peer start answering the first ones while
+   * the rest are still being made, so both sides work at once instead of taking turns. Default 16.
+   */
+  maxFrames?: number
   /** Flush when the oldest pending item has waited this long under continuous production. */
   maxDelayMs: number
   /** When to flush an idle batch: after the current task (host) or after microtasks (client). */
@@ -25,6 +31,7 @@ export interface OutboxOptions {
 export class Outbox {
   private frames: Frame[] = []
   private items = 0
+  private control = 0
   private firstAt = 0
   private scheduled = false
   private closed = false
@@ -39,6 +46,7 @@ export class Outbox {
   push(frame: Frame): void {
     if (this.closed) return
     this.frames.push(frame)
+    if (++this.control >= (this.options.maxFrames ?? 16)) return this.flush()
     this.added(1)
   }
 
@@ -84,6 +92,7 @@ export class Outbox {
     const frames = this.frames
     this.frames = []
     this.items = 0
+    this.control = 0
     this.posts++
     this.post(frames)
   }
@@ -93,5 +102,6 @@ export class Outbox {
     this.closed = true
     this.frames = []
     this.items = 0
+    this.control = 0
   }
 }
