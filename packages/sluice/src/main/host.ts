@@ -71,6 +71,29 @@ export interface HostCore {
 }
 
 const isId = (x: unknown): x is number => Number.isSafeInteger(x) && (x as number) > 0
+
+function isPath(path: unknown, maxDepth: number): path is string[] {
+  if (!Array.isArray(path) || path.length === 0 || path.length > maxDepth) return false
+  for (const segment of path) if (typeof segment !== 'string') return false
+  return true
+}
+
+/** What `getContext()` returns. A class, so that each call allocates one small object and no closures. */
+class HostCallContext implements CallContext {
+  readonly closers: ((reason?: unknown) => void)[] = []
+  constructor(
+    readonly peer: Peer,
+    readonly method: string,
+    private readonly ctrl: LazyAbort,
+  ) {}
+  get signal(): AbortSignal {
+    return this.ctrl.signal
+  }
+  /** A getter, so that `const { onClose } = getContext()` works: the function is made (bound) only when read. */
+  get onClose(): (fn: (reason?: unknown) => void) => void {
+    return (fn) => void this.closers.push(fn)
+  }
+}
 const FORBIDDEN = new Set(['__proto__', 'constructor', 'prototype'])
 
 interface Settings {
@@ -222,38 +245,29 @@ class HostConnection implements Connection {
     if (!isId(id)) throw new ProtocolError('call: id must be a positive integer')
     if (this.entries.has(id)) throw new ProtocolError(`call: id ${id} is already in use`)
     const { limits } = this.settings
-    const reject = (message: string) => this.outbox.push({ t: 'error', id, error: serializeError(new ProtocolError(`sluice: ${message}`), false) })
-    if (!Array.isArray(path) || path.length === 0 || path.length > limits.maxPathDepth || !path.every((s) => typeof s === 'string')) {
-      return reject(`call: path must be 1 to ${limits.maxPathDepth} strings`)
-    }
+    if (!isPath(path, limits.maxPathDepth)) return this.reject(id, `call: path must be 1 to ${limits.maxPathDepth} strings`)
     if (this.callCount >= limits.maxPendingCalls) {
-      return reject(`too many pending calls on this connection (limit ${limits.maxPendingCalls})`)
+      return this.reject(id, `too many pending calls on this connection (limit ${limits.maxPendingCalls})`)
     }
     const target = this.resolve(path)
-    if (typeof target === 'string') return reject(target)
-    const method = path.join('.')
+    if (typeof target === 'string') return this.reject(id, target)
+    const method = path.length === 1 ? path[0]! : path.join('.')
     const ctrl = new LazyAbort()
     let args: unknown
     try {
-      args = decode(f.args, (kind, refId) => this.readRef(kind, refId, ctrl))
+      // Only a value with refs needs a reader; most calls carry plain data.
+      const refs = (f.args as { r?: unknown } | null)?.r
+      args = decode(f.args, refs === undefined ? undefined : (kind, refId) => this.readRef(kind, refId, ctrl))
     } catch (e) {
-      return reject(`${method}: bad arguments: ${(e as Error).message}`)
+      return this.reject(id, `${method}: bad arguments: ${(e as Error).message}`)
     }
-    if (!Array.isArray(args)) return reject(`${method}: arguments must be an array`)
-    if (args.length > limits.maxArgs) return reject(`${method}: ${args.length} arguments exceed the limit of ${limits.maxArgs}`)
+    if (!Array.isArray(args)) return this.reject(id, `${method}: arguments must be an array`)
+    if (args.length > limits.maxArgs) return this.reject(id, `${method}: ${args.length} arguments exceed the limit of ${limits.maxArgs}`)
     const arity = maxArity(target.fn)
-    if (args.length > arity) return reject(`api.${method} takes at most ${arity} argument${arity === 1 ? '' : 's'}, got ${args.length}`)
+    if (args.length > arity) return this.reject(id, `api.${method} takes at most ${arity} argument${arity === 1 ? '' : 's'}, got ${args.length}`)
 
-    const closers: ((reason?: unknown) => void)[] = []
-    const ctx: CallContext = {
-      peer: this.peer,
-      method,
-      get signal() {
-        return ctrl.signal
-      },
-      onClose: (fn) => void closers.push(fn),
-    }
-    const entry: Entry = { id, ctx, ctrl, closers, done: false, finished: false, stream: undefined }
+    const ctx = new HostCallContext(this.peer, method, ctrl)
+    const entry: Entry = { id, ctx, ctrl, closers: ctx.closers, done: false, finished: false, stream: undefined }
     this.entries.set(id, entry)
     this.callCount++
     let out: unknown
@@ -263,6 +277,11 @@ class HostConnection implements Connection {
       return this.fail(entry, e)
     }
     this.settle(entry, out)
+  }
+
+  /** Answers call `id` with a ProtocolError: the peer asked for something it may not have. */
+  private reject(id: number, message: string): void {
+    this.outbox.push({ t: 'error', id, error: serializeError(new ProtocolError(`sluice: ${message}`), false) })
   }
 
   /** Finds `path` among the api's own members. Returns the function, or an error message naming the method. */
