@@ -1,0 +1,41 @@
+/**
+ * A fixture that launches the built template (out/main/index.js, via package.json "main") in Electron and
+ * closes it afterwards. Skips, with the reason, when no Electron binary is available.
+ */
+import { join } from 'node:path'
+import { _electron, type ElectronApplication, expect, type Page, test as base } from '@playwright/test'
+import { findElectron } from '../../scripts/electron-binary'
+
+export const electronBinary = findElectron()
+
+export const test = base.extend<{ app: ElectronApplication; main: Page }>({
+  app: async ({}, use, testInfo) => {
+    if (electronBinary.path === undefined) {
+      testInfo.skip(true, electronBinary.reason)
+      return
+    }
+    // ELECTRON_RUN_AS_NODE (exported by VS Code terminals) would make Electron a plain Node; drop it.
+    const env: Record<string, string> = { ELECTRON_DISABLE_SECURITY_WARNINGS: 'true' }
+    for (const [k, v] of Object.entries(process.env)) if (v !== undefined && k !== 'ELECTRON_RUN_AS_NODE' && k !== 'ELECTRON_RENDERER_URL') env[k] = v
+    const app = await _electron.launch({ executablePath: electronBinary.path, args: [join(__dirname, '../..')], env, timeout: 60_000 })
+    await use(app)
+    await app.close()
+  },
+  main: async ({ app }, use) => {
+    const page = await app.firstWindow({ timeout: 60_000 })
+    await expect(page.getByTestId('host-stats')).toContainText('connection')
+    await use(page)
+  },
+})
+
+export { expect }
+
+export const stats = (page: Page) => page.evaluate(() => window.api.debugStats())
+
+/** The webContents id of the window showing `page`'s URL fragment, read in the main process. */
+export async function contentsIdOf(app: ElectronApplication, urlPart: string): Promise<number> {
+  const all = await app.evaluate(({ webContents }) => webContents.getAllWebContents().map((w) => ({ id: w.id, url: w.getURL() })))
+  const found = all.find((w) => w.url.includes(urlPart))
+  if (!found) throw new Error(`no webContents with ${urlPart} in its URL: ${JSON.stringify(all)}`)
+  return found.id
+}
