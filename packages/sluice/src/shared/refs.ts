@@ -358,15 +358,7 @@ export class RefTable {
         const pending = isCount(frame.call) ? this.calls.get(frame.call) : undefined
         if (pending === undefined) return
         this.calls.delete(frame.call)
-        if (frame.error !== undefined) pending.reject(deserializeError(frame.error))
-        else {
-          try {
-            pending.resolve(frame.value === undefined ? undefined : this.decode(frame.value))
-          } catch (e) {
-            pending.reject(e)
-          }
-        }
-        this.changed()
+        this.settle(pending, frame)
         return
       }
       case 'ref-release': {
@@ -387,15 +379,7 @@ export class RefTable {
         const entry = this.imported.get(frame.ref)
         if (entry?.kind !== 'promise') return
         this.imported.delete(frame.ref)
-        if (frame.error !== undefined) entry.reject(deserializeError(frame.error))
-        else {
-          try {
-            entry.resolve(frame.value === undefined ? undefined : this.decode(frame.value))
-          } catch (e) {
-            entry.reject(e)
-          }
-        }
-        this.changed()
+        this.settle(entry, frame)
         return
       }
       case 'ref-push': {
@@ -442,6 +426,19 @@ export class RefTable {
       default:
         throw new ProtocolError(`unknown frame tag '${String((frame as { t: unknown }).t).slice(0, 40)}'`)
     }
+  }
+
+  /** Settles a ref call or an imported promise from a frame carrying exactly one of `value` or `error`. */
+  private settle(target: { resolve: (v: unknown) => void; reject: (e: unknown) => void }, frame: { value?: Encoded; error?: WireError }): void {
+    if (frame.error !== undefined) target.reject(deserializeError(frame.error))
+    else {
+      try {
+        target.resolve(frame.value === undefined ? undefined : this.decode(frame.value))
+      } catch (e) {
+        target.reject(e)
+      }
+    }
+    this.changed()
   }
 
   // -------------------------------------------------------------------------------------------------------------
