@@ -146,7 +146,7 @@ test.describe('web mode: the template UI against its real backend', () => {
     await expect(page.getByTestId('error-message')).toBeVisible()
     await expect(page.getByTestId('search-status')).toContainText('Stopped at the limit')
     await page.waitForTimeout(1500)
-    const png = await page.screenshot()
+    const png = await page.screenshot({ fullPage: true })
     await testInfo.attach('main-window', { body: png, contentType: 'image/png' })
     writeFileSync(testInfo.outputPath('main-window.png'), png)
     // The README's picture: refreshed on request, so ordinary runs leave the working tree alone.

@@ -71,11 +71,5 @@ export function serve<Api extends object>(api: Api, options?: ServeOptions): Hos
   return serveElectron(api, options)
 }
 
-/**
- * Process: Main (any host).
- * A port over a WebSocket (a `ws` socket, or anything with the DOM WebSocket's addEventListener/send/close):
- * `host.connect(webSocketPort(ws))`. Envelopes travel as superjson text; incoming messages over
- * `maxMessageBytes` close the socket before they are parsed. Sends wait until the socket is open.
- * @see sluice/docs/web-mode.md#websocketport
- */
+// webSocketPort: a Port over a WebSocket (its TSDoc is on the function, in shared/websocket-port.ts).
 export { webSocketPort } from '../shared/websocket-port.js'

@@ -74,11 +74,5 @@ export function isBridged(): boolean {
   return hasBridge()
 }
 
-/**
- * Process: Renderer (any client).
- * A port over a DOM `WebSocket`: `createClient<Api>(webSocketPort(new WebSocket(url)))`. Envelopes travel as
- * superjson text; sends wait until the socket is open; the client's calls fail with a DisconnectedError when
- * it closes.
- * @see sluice/docs/web-mode.md#websocketport
- */
+// webSocketPort: a Port over a WebSocket (its TSDoc is on the function, in shared/websocket-port.ts).
 export { webSocketPort } from '../shared/websocket-port.js'

@@ -69,6 +69,15 @@ function exceeds(s: string, max: number): boolean {
   return encoder.encode(s).length > max
 }
 
+/**
+ * Process: Main or Renderer (any side: a Node host with `ws`, a page with the DOM `WebSocket`).
+ * A sluice Port over a WebSocket: `host.connect(webSocketPort(ws))` on the server,
+ * `createClient<Api>(webSocketPort(new WebSocket(url)))` in the page. Same protocol and codec as over a
+ * MessagePort; each envelope is one superjson text message. Sends made before the socket opens wait for it.
+ * An incoming message over `maxMessageBytes` (default `DEFAULT_LIMITS.maxMessageBytes`) is refused before it
+ * is parsed and the socket is closed with 1009; a message that does not parse is answered with a protocol error.
+ * @see sluice/docs/web-mode.md#websocketport
+ */
 export function webSocketPort(ws: WebSocketLike, options: WebSocketPortOptions = {}): Port {
   const maxBytes = options.maxMessageBytes ?? DEFAULT_LIMITS.maxMessageBytes
   const report = options.onError ?? ((m: string) => console.warn(m))

@@ -26,7 +26,7 @@ export function aboutView(): HTMLElement {
     row(pulse, 'Backend time', p.now.toLocaleTimeString())
     row(pulse, 'Uptime', `${p.uptimeS} s`)
     row(pulse, 'Memory', `${p.rssMB} MB RSS · ${p.heapMB} MB heap`)
-    row(pulse, 'Host', `${p.connections} connections · ${p.streams} live streams`)
+    row(pulse, 'Host', `${p.connections} connection${p.connections === 1 ? '' : 's'} · ${p.streams} live stream${p.streams === 1 ? '' : 's'}`)
   }
 
   void (async () => {
