@@ -2,11 +2,19 @@
  * A fixture that launches the built template (out/main/index.js, via package.json "main") in Electron and
  * closes it afterwards. Skips, with the reason, when no Electron binary is available.
  */
-import { join } from 'node:path'
+import { existsSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { _electron, type ElectronApplication, expect, type Page, test as base } from '@playwright/test'
 import { findElectron } from '../../scripts/electron-binary'
 
 export const electronBinary = findElectron()
+
+/**
+ * Playwright adds this loader itself only when it resolves Electron from the npm package. It holds back the
+ * app's 'ready' until Playwright is attached, and drops Playwright's switches from process.argv; we pass an
+ * executablePath (never `require('electron')`, which would try to download), so we add it ourselves.
+ */
+const loader = join(dirname(require.resolve('playwright-core/package.json')), 'lib/server/electron/loader.js')
 
 export const test = base.extend<{ app: ElectronApplication; main: Page }>({
   app: async ({}, use, testInfo) => {
@@ -17,7 +25,8 @@ export const test = base.extend<{ app: ElectronApplication; main: Page }>({
     // ELECTRON_RUN_AS_NODE (exported by VS Code terminals) would make Electron a plain Node; drop it.
     const env: Record<string, string> = { ELECTRON_DISABLE_SECURITY_WARNINGS: 'true' }
     for (const [k, v] of Object.entries(process.env)) if (v !== undefined && k !== 'ELECTRON_RUN_AS_NODE' && k !== 'ELECTRON_RENDERER_URL') env[k] = v
-    const app = await _electron.launch({ executablePath: electronBinary.path, args: [join(__dirname, '../..')], env, timeout: 60_000 })
+    const args = [...(existsSync(loader) ? ['-r', loader] : []), join(__dirname, '../..')]
+    const app = await _electron.launch({ executablePath: electronBinary.path, args, env, timeout: 60_000 })
     await use(app)
     await app.close()
   },
