@@ -37,6 +37,13 @@ test.describe('the template in Electron', () => {
     await expect.poll(async () => (await stats(main)).host?.streams).toBe(0)
   })
 
+  test('search streams matches from the app folder and stops at 500', async ({ main }) => {
+    await main.getByTestId('search-query').fill('index')
+    await main.getByTestId('search-start').click()
+    await expect(main.getByTestId('search-status')).toContainText('Stopped at the limit')
+    await expect(main.getByTestId('search-results').locator('li')).toHaveCount(500)
+  })
+
   test('shows the error thrown after two yields', async ({ main }) => {
     await main.getByTestId('error-start').click()
     await expect(main.getByTestId('error-message')).toContainText('The third chunk is corrupt (a simulated failure after two yields)')
