@@ -8,7 +8,8 @@
  *   tsx scripts/web-server.ts --port 5199   options: --port, --host (default 127.0.0.1), --dev
  *
  * Security: the backend reads files, so the server listens on loopback only by default, and refuses WebSocket
- * handshakes whose Origin is not this server (another site open in the same browser must not drive the api).
+ * handshakes whose Origin is not this server (another site open in the same browser must not drive the api)
+ * or whose Host is not a name of this machine (a DNS-rebinding page would have Origin and Host agree).
  */
 import { createReadStream, existsSync, statSync } from 'node:fs'
 import http from 'node:http'
@@ -84,6 +85,9 @@ async function main(): Promise<void> {
   }
   server.on('request', handler)
 
+  // The names this server answers to. Binding to another interface (--host) adds that name.
+  const allowedHosts = new Set(['localhost', '127.0.0.1', '[::1]', args.host])
+
   // noServer: Vite's hot-reload socket shares this HTTP server, so route upgrades by path.
   const wss = new WebSocketServer({ noServer: true, maxPayload: DEFAULT_LIMITS.maxMessageBytes + 1024 })
   server.on('upgrade', (req, socket, head) => {
@@ -91,8 +95,9 @@ async function main(): Promise<void> {
     if (url.pathname !== '/sluice') return // someone else's (Vite's)
     const origin = req.headers.origin
     const self = `http://${req.headers.host}`
-    if (origin !== self) {
-      console.warn(`web mode: refused a WebSocket from origin ${origin ?? '(none)'}; only ${self} may connect`)
+    const hostname = new URL(self).hostname
+    if (origin !== self || !allowedHosts.has(hostname)) {
+      console.warn(`web mode: refused a WebSocket from origin ${origin ?? '(none)'} for host ${req.headers.host ?? '(none)'}`)
       socket.end('HTTP/1.1 403 Forbidden\r\n\r\n')
       return
     }
