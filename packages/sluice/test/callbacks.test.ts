@@ -106,5 +106,6 @@ describe.each(pairs)('nested promises over $name', (factory) => {
     const r = await peer.api.report(10_000)
     await peer.closeFromHost()
     await expect(r.summary).rejects.toMatchObject({ name: 'DisconnectedError' })
+    await expect(r.report).rejects.toMatchObject({ name: 'DisconnectedError' })
   })
 })

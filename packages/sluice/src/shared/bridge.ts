@@ -1,7 +1,7 @@
 /**
  * The page-to-preload lane of the Electron handshake, and the message shapes on every hop. Types and constants
- * only. The IPC channel names themselves live in `SLUICE_CHANNELS` (protocol.ts); the two names here travel
- * over `window.postMessage`, between the preload's isolated world and the page.
+ * only. Every channel name lives in `SLUICE_CHANNELS` (protocol.ts); this file names the two that travel over
+ * `window.postMessage`, between the preload's isolated world and the page, for the modules that use them.
  *
  * The whole handshake, hop by hop:
  * 1. page → preload: `window.postMessage({ sluice: 'sluice:want-port', nonce }, '*')`        (connect())
@@ -15,7 +15,7 @@ import { SLUICE_CHANNELS } from './protocol.js'
 
 export const SLUICE_BRIDGE = {
   /** Page to preload over `window.postMessage`: "relay me a port". Carries a nonce that the answer repeats. */
-  WANT_PORT_PAGE_TO_PRELOAD: 'sluice:want-port',
+  WANT_PORT_PAGE_TO_PRELOAD: SLUICE_CHANNELS.SLUICE_WANT_PORT_PAGE_TO_PRELOAD,
   /** Preload to page over `window.postMessage`, with the port in the transfer list. */
   PORT_PRELOAD_TO_PAGE: SLUICE_CHANNELS.SLUICE_PORT_PRELOAD_TO_PAGE,
   /** The key under which `exposeBridge()` puts its marker on `window`, so a page can tell it runs in Electron. */

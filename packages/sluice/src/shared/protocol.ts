@@ -250,6 +250,8 @@ export const SLUICE_CHANNELS = {
   SLUICE_HELLO_RENDERER_TO_MAIN: 'sluice:hello',
   /** Main to preload over `senderFrame.postMessage`, with the port in the transfer list. */
   SLUICE_PORT_MAIN_TO_RENDERER: 'sluice:port',
+  /** Page to preload over `window.postMessage`: "relay me a port", with a nonce the answer repeats. */
+  SLUICE_WANT_PORT_PAGE_TO_PRELOAD: 'sluice:want-port',
   /** Preload to page over `window.postMessage`, with the port in the transfer list. */
   SLUICE_PORT_PRELOAD_TO_PAGE: 'sluice:port',
 } as const

@@ -53,7 +53,7 @@ type Exported =
 
 type Imported =
   | { kind: 'function'; proxy: WeakRef<Function>; received: number }
-  | { kind: 'promise'; resolve: (v: unknown) => void; reject: (e: unknown) => void }
+  | { kind: 'promise'; promise: Promise<unknown>; resolve: (v: unknown) => void; reject: (e: unknown) => void }
   | { kind: 'readable' | 'iterable'; in: Inbound<unknown> }
   | { kind: 'channel'; core: ChannelCore<unknown, unknown> }
 
@@ -228,7 +228,10 @@ export class RefTable {
       }
       case 'promise': {
         if (known !== undefined) throw new ProtocolError(`ref ${id} is already in use`)
-        return new Promise((resolve, reject) => this.imported.set(id, { kind, resolve, reject }))
+        let settle!: { resolve: (v: unknown) => void; reject: (e: unknown) => void }
+        const promise = new Promise((resolve, reject) => (settle = { resolve, reject }))
+        this.imported.set(id, { kind, promise, ...settle })
+        return promise
       }
       case 'readable':
       case 'iterable': {
@@ -453,7 +456,12 @@ export class RefTable {
       else if (entry.kind === 'channel') entry.core.finish(error)
     }
     for (const entry of this.imported.values()) {
-      if (entry.kind === 'promise') entry.reject(error)
+      if (entry.kind === 'promise') {
+        // A disconnect is reported by every open call already; a nested promise nobody awaited should not add
+        // an unhandled rejection on top. Handlers attached to it still see the DisconnectedError.
+        entry.promise.catch(() => {})
+        entry.reject(error)
+      }
       else if (entry.kind === 'readable' || entry.kind === 'iterable') entry.in.end(true, error)
       else if (entry.kind === 'channel') entry.core.finish(error)
     }
