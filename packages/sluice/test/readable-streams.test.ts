@@ -93,6 +93,25 @@ describe.each(pairs)('ReadableStream over $name', (factory) => {
     expect(pulls()).toBeLessThanOrEqual(3 + 64 + 1)
   })
 
+  it('copies chunks, never transfers them: the sender keeps its buffers intact', async () => {
+    await using pair = await factory.make()
+    const { api } = pair.connect()
+    const chunks = Array.from({ length: 5 }, (_, i) => new Uint8Array(1000).fill(i))
+    let i = 0
+    const stream = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (i === chunks.length) controller.close()
+        else controller.enqueue(chunks[i++]!)
+      },
+    })
+    expect(await api.countBytes(stream)).toEqual({ bytes: 5000, chunks: 5 })
+    // A transferred ArrayBuffer would be detached here (byteLength 0); Electron drops or refuses transfers anyway.
+    expect(chunks.map((c) => [c.byteLength, c[0]])).toEqual([0, 1, 2, 3, 4].map((n) => [1000, n]))
+    const bytes = new Uint8Array(64).fill(7)
+    await api.echo(bytes)
+    expect(bytes.byteLength).toBe(64)
+  })
+
   it('both ways: gzip through CompressionStream on the host', async () => {
     await using pair = await factory.make()
     const { api } = pair.connect()
