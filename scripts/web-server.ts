@@ -19,7 +19,9 @@ import { DEFAULT_LIMITS } from 'sluice'
 import { createHost, webSocketPort } from 'sluice/main'
 import { WebSocketServer } from 'ws'
 import * as api from '../src/main/api'
+import { startFeeds } from '../src/main/feeds'
 import { configure } from '../src/main/runtime'
+import type { AppEvents } from '../src/shared/events'
 
 const root = resolve(__dirname, '..')
 const { values: args } = parseArgs({
@@ -61,8 +63,9 @@ function staticFiles(dir: string): http.RequestListener {
 }
 
 async function main(): Promise<void> {
-  const host = createHost(api, { dev: true })
+  const host = createHost<typeof api, AppEvents>(api, { dev: true })
   configure({ mode: 'web', sampleDir: join(root, 'resources', 'sample'), appDir: root, stats: () => host.stats() })
+  const stopFeeds = startFeeds(host)
 
   const server = http.createServer()
   let handler: http.RequestListener
@@ -114,6 +117,7 @@ async function main(): Promise<void> {
   console.log(`sluice web mode: open http://${args.host === '0.0.0.0' ? 'localhost' : args.host}:${port}/ (${args.dev ? 'Vite dev server' : 'built renderer'}; backend: src/main/api.ts in Node ${process.version})`)
 
   const stop = () => {
+    stopFeeds()
     host.close()
     wss.close()
     server.close()

@@ -7,12 +7,21 @@
  * mode (scripts/web-server.ts). So it imports Node built-ins and sluice, never `electron`.
  *
  * Only exported *functions* are callable. Keep helpers unexported, and never take a path from the renderer:
- * the renderer is untrusted, so search() takes the name of a root, not a directory.
+ * the renderer is untrusted, so search() takes the name of a root, not a directory, and fileReport() and
+ * readSample() take the name of a sample file.
+ *
+ * The first half is generators (streams of yields). The second, "Beyond generators", uses sluice's other
+ * primitives: callbacks, nested promises, ReadableStreams both ways, an async iterable argument, a Channel, a
+ * Broadcast, getContext() and Abort, validated() with zod, and typed events (emitted through ./feeds).
  */
+import { createHash, timingSafeEqual } from 'node:crypto'
 import type { Dirent } from 'node:fs'
-import { readdir, readFile, stat } from 'node:fs/promises'
+import { open, readdir, readFile, stat } from 'node:fs/promises'
 import { extname, join, relative } from 'node:path'
-import { getContext, type HostStats } from 'sluice/main'
+import { setTimeout as delay } from 'node:timers/promises'
+import { Abort, Channel, type ChannelEnd, DisconnectedError, getContext, type HostStats, type Peer, validated } from 'sluice/main'
+import { z } from 'zod'
+import { dashboardFeed, type DashboardStats, notify } from './feeds'
 import { runtime } from './runtime'
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -310,15 +319,296 @@ export async function appInfo() {
   }
 }
 
+// ===============================================================================================================
+// Beyond generators: callbacks, nested promises, ReadableStreams, iterable arguments, channels, a broadcast,
+// the call's context and Abort, validation, and typed events. One small, real use of each.
+// ===============================================================================================================
+
+/** Host-side counts for the "Beyond generators" cards, shown by debugStats(): the tests check them. */
+const beyond = {
+  /** subscribeTicks(): timers started, and why each one stopped. */
+  tickers: { started: 0, unsubscribed: 0, disconnected: 0, failed: 0 },
+  /** readSample(): files opened, read to the end, or closed early because the reader cancelled or left. */
+  reads: { opened: 0, done: 0, cancelled: 0 },
+  /** upload(): calls, and what the host read. */
+  uploads: { started: 0, chunks: 0, bytes: 0 },
+  /** chat(): channels opened, and closed (from either end, or by a disconnect). */
+  chats: { opened: 0, closed: 0 },
+  /** createNote(): notes the handler actually created (invalid input never reaches it). */
+  notes: { created: 0 },
+}
+
+const clamp = (n: number, lo: number, hi: number) => Math.min(Math.max(Number.isFinite(n) ? n : lo, lo), hi)
+
 /**
- * The host's live stats and each stream's start and `finally` counts. The UI's footer shows it; the end-to-end
- * tests read it to check that cancelled and orphaned generators really ended. Remove it if you would rather
- * not show a renderer how many windows are open.
+ * The path of sample file `name` ("notes/lock-keeping.md", as listSamples() names it), or an Abort. The name
+ * must be one of the files listSamples() lists: never a path from the renderer, which is untrusted, so
+ * "../package.json", absolute paths and symlinks are all refused.
+ */
+async function sampleFile(name: string): Promise<string> {
+  if (typeof name === 'string' && name.length > 0 && name.length <= 200) {
+    const path = (await listFiles(runtime.sampleDir)).find((f) => relative(runtime.sampleDir, f) === name)
+    if (path !== undefined) return path
+  }
+  throw Abort({ reason: 'not-a-sample', name: String(name).slice(0, 200) })
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Callbacks: the page passes a function; the host returns one
+// ---------------------------------------------------------------------------------------------------------------
+
+/**
+ * Calls `onTick(1)`, `onTick(2)`… every `everyMs` until the page calls the unsubscribe function this returns.
+ * `onTick` lives in the page: each call is a round trip, so it returns a promise. A tick is skipped while the
+ * previous one is unanswered, and when the page goes away (window closed, reloaded) the next call rejects
+ * with a DisconnectedError and the timer is cleared: nothing ticks on for a page that is gone.
+ */
+export async function subscribeTicks(onTick: (n: number) => void, everyMs = 100): Promise<() => Promise<void>> {
+  if (typeof onTick !== 'function') throw new TypeError('subscribeTicks: onTick must be a function')
+  const every = clamp(everyMs, 20, 5000)
+  let n = 0
+  let waiting = false
+  let stopped = false
+  const stop = (why: 'unsubscribed' | 'disconnected' | 'failed') => {
+    if (stopped) return
+    stopped = true
+    clearInterval(timer)
+    beyond.tickers[why]++
+  }
+  const timer = setInterval(() => {
+    if (waiting) return
+    waiting = true
+    // Typed `=> void` for the page's sake (it passes an ordinary function); here it is a remote call.
+    Promise.resolve(onTick(++n) as unknown).then(
+      () => (waiting = false),
+      (e: unknown) => stop(e instanceof DisconnectedError ? 'disconnected' : 'failed'),
+    )
+  }, every)
+  beyond.tickers.started++
+  // The page receives this as an async function: calling it runs here.
+  return async () => stop('unsubscribed')
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Nested promises: the object now, its slow parts later
+// ---------------------------------------------------------------------------------------------------------------
+
+export interface FileReport {
+  name: string
+  bytes: number
+  /** Settles later: the page shows name and size first. */
+  words: Promise<number>
+  /** SHA-256, hex. Settles later still. */
+  digest: Promise<string>
+}
+
+/**
+ * Reports on sample file `name` (a name from listSamples(), never a path). Name and size come back at once;
+ * the word count and the SHA-256 digest are promises that settle on their own, later (the delays stand in for
+ * slow work, so the page can show them filling in).
+ */
+export async function fileReport(name: string): Promise<FileReport> {
+  const path = await sampleFile(name)
+  const { size } = await stat(path)
+  const words = delay(400).then(async () => (await readFile(path, 'utf8')).split(/\s+/).filter(Boolean).length)
+  const digest = delay(900).then(async () => createHash('sha256').update(await readFile(path)).digest('hex'))
+  return { name, bytes: size, words, digest }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// ReadableStreams, both ways
+// ---------------------------------------------------------------------------------------------------------------
+
+/** Compresses a stream from the page and streams the gzip bytes back, chunk by chunk, as they are made. */
+export function gzip(input: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
+  if (!(input instanceof ReadableStream)) throw new TypeError('gzip: expected a ReadableStream of bytes')
+  // (The cast: TypeScript's DOM types say CompressionStream takes any BufferSource; here it is only ever bytes.)
+  return input.pipeThrough(new CompressionStream('gzip') as TransformStream<Uint8Array, Uint8Array>)
+}
+
+/**
+ * Streams sample file `name` to the page in `chunkBytes` pieces, paced (30 ms a chunk) so the page visibly
+ * fills in. The file is opened here and closed when the stream ends, or when the page cancels its reader or
+ * goes away (sluice cancels the source: `cancel()` runs).
+ */
+export async function readSample(name: string, chunkBytes = 256): Promise<ReadableStream<Uint8Array>> {
+  const path = await sampleFile(name)
+  const size = clamp(Math.floor(chunkBytes), 16, 64 * 1024)
+  const file = await open(path)
+  beyond.reads.opened++
+  let closed = false
+  const finish = async (how: 'done' | 'cancelled') => {
+    if (closed) return
+    closed = true
+    beyond.reads[how]++
+    await file.close()
+  }
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        await delay(30)
+        if (closed) return
+        const buffer = new Uint8Array(size)
+        const { bytesRead } = await file.read(buffer, 0, size, null)
+        if (bytesRead === 0) {
+          await finish('done')
+          controller.close()
+        } else {
+          controller.enqueue(buffer.subarray(0, bytesRead))
+        }
+      },
+      cancel: () => finish('cancelled'),
+    },
+    // Read only when the page asks: sluice pulls as the page's reader grants credit.
+    { highWaterMark: 0 },
+  )
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// An async iterable as an argument
+// ---------------------------------------------------------------------------------------------------------------
+
+export interface UploadSummary {
+  chunks: number
+  bytes: number
+  ms: number
+}
+
+/**
+ * Reads the chunks the page's async generator yields, a little slowly (2 ms a chunk, standing in for writing
+ * them somewhere), and returns what it read. `onRead`, if given, is told after every chunk, and awaited:
+ * the page shows how far the host has got. The page's generator runs at most one credit window (64 chunks)
+ * ahead of this loop.
+ */
+export async function upload(chunks: AsyncIterable<Uint8Array>, onRead?: (chunks: number, bytes: number) => void): Promise<UploadSummary> {
+  const { signal } = getContext()
+  const t0 = performance.now()
+  let count = 0
+  let bytes = 0
+  beyond.uploads.started++
+  for await (const chunk of chunks) {
+    if (!(chunk instanceof Uint8Array)) throw new TypeError('upload: every chunk must be a Uint8Array')
+    count++
+    bytes += chunk.byteLength
+    beyond.uploads.chunks++
+    beyond.uploads.bytes += chunk.byteLength
+    await sleep(2, signal)
+    if (onRead) await (onRead(count, bytes) as unknown)
+  }
+  return { chunks: count, bytes, ms: Math.round(performance.now() - t0) }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// A channel: two-way, to one page
+// ---------------------------------------------------------------------------------------------------------------
+
+/**
+ * A two-way channel: the page sends text, the host answers each message (reversed, in capitals, with the
+ * host's time). Sending "/bye" makes the host say goodbye and close the channel from its end.
+ */
+export function chat(): ChannelEnd<string, string> {
+  const channel = new Channel<string, string>()
+  beyond.chats.opened++
+  channel.onClose(() => beyond.chats.closed++)
+  channel.listen(async (text) => {
+    const message = typeof text === 'string' ? text.slice(0, 500) : ''
+    const at = new Date().toLocaleTimeString('en-GB')
+    if (message.trim() === '/bye') {
+      await channel.send(`${at} · Goodbye!`)
+      channel.close()
+      return
+    }
+    await channel.send(`${at} · ${[...message].reverse().join('').toUpperCase()}`)
+  })
+  return channel.client
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// A broadcast: the same live values to every window
+// ---------------------------------------------------------------------------------------------------------------
+
+/**
+ * Subscribes this window to the live dashboard: the host's numbers, every 500 ms, the same to every window.
+ * The channel closes when the page closes it or goes away.
+ */
+export function dashboard(): ChannelEnd<never, DashboardStats> {
+  return dashboardFeed.subscribe()
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The call's context, and Abort
+// ---------------------------------------------------------------------------------------------------------------
+
+/** Who is calling, as the host sees it: in Electron the webContents and frame; in web mode, the socket. */
+export async function whoAmI(): Promise<Peer> {
+  return getContext().peer
+}
+
+/** The demo's secret. A real app would check a session, or `getContext().peer` (which window is asking). */
+const SECRET_TOKEN = 'open sesame'
+const digestOf = (s: string) => createHash('sha256').update(s).digest()
+
+/**
+ * An action only for callers with the right token. A wrong token is an expected answer, not a bug: it throws
+ * `Abort({ reason: 'unauthorized' })`, and the page receives an AbortError whose `abortValue` says why. A
+ * token that is not a string of at most 100 characters is a caller's bug: a TypeError.
+ */
+export async function secretAction(token: string): Promise<{ granted: true; peer: number; at: Date }> {
+  if (typeof token !== 'string' || token.length > 100) {
+    throw new TypeError('secretAction: the token must be a string of at most 100 characters')
+  }
+  if (!timingSafeEqual(digestOf(token), digestOf(SECRET_TOKEN))) throw Abort({ reason: 'unauthorized' })
+  return { granted: true, peer: getContext().peer.id, at: new Date() }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Validation (zod), and a typed event
+// ---------------------------------------------------------------------------------------------------------------
+
+export interface Note {
+  id: number
+  title: string
+  body: string
+  createdAt: Date
+  /** The peer id of the window that created it. */
+  by: number
+}
+
+const notes: Note[] = []
+
+/**
+ * Creates a note. zod checks the argument on the host before the handler runs: invalid input rejects with a
+ * ValidationError listing each issue with its path (`['title']`), and the handler never runs. The handler
+ * receives the parsed note (title trimmed, body defaulted to ''). Every window hears about it: a `notice`
+ * event (AppEvents).
+ */
+export const createNote = validated(
+  z.object({ title: z.string().trim().min(1).max(80), body: z.string().max(2000).default('') }),
+  async (input): Promise<Note> => {
+    const note: Note = { id: notes.length + 1, title: input.title, body: input.body, createdAt: new Date(), by: getContext().peer.id }
+    notes.push(note)
+    if (notes.length > 100) notes.shift()
+    beyond.notes.created++
+    notify('notice', `Note “${note.title}” created by peer ${note.by}`, note.createdAt)
+    return note
+  },
+)
+
+/**
+ * The host's live stats, each stream's start and `finally` counts, and the "Beyond generators" counts. The
+ * UI's footer shows it; the end-to-end tests read it to check that cancelled and orphaned work really ended.
+ * Remove it if you would rather not show a renderer how many windows are open.
  */
 export async function debugStats(): Promise<{
   host: HostStats | undefined
   started: Record<StreamName, number>
   finallies: Record<StreamName, number>
+  beyond: typeof beyond & { dashboardSubscribers: number }
 }> {
-  return { host: runtime.stats(), started: { ...started }, finallies: { ...finallies } }
+  return {
+    host: runtime.stats(),
+    started: { ...started },
+    finallies: { ...finallies },
+    beyond: { ...structuredClone(beyond), dashboardSubscribers: dashboardFeed.size },
+  }
 }

@@ -6,8 +6,10 @@
  */
 import { join } from 'node:path'
 import { app, BrowserWindow, shell } from 'electron'
-import { serve } from 'sluice/main'
+import { type Host, serve } from 'sluice/main'
+import type { AppEvents } from '../shared/events'
 import * as api from './api'
+import { startFeeds } from './feeds'
 import { configure } from './runtime'
 
 configure({
@@ -18,8 +20,12 @@ configure({
 
 // Serve before any window loads: each page's preload says hello at once (and retries for a while, so a late
 // serve() would still be found). Default allowOrigins: file:// pages and, unpackaged, the dev server.
-const host = serve(api)
+// Typed with the app's events (src/shared/events.ts), so host.emit() checks names and arguments. (serve() takes
+// no Events type argument, unlike createHost(); the annotation does the same job.)
+const host: Host<typeof api, AppEvents> = serve(api)
 configure({ stats: () => host.stats() })
+// The live dashboard (every 500 ms, to the windows that subscribed) and the typed events (AppEvents).
+startFeeds(host)
 
 const devServer = process.env['ELECTRON_RENDERER_URL']
 const rendererFile = join(__dirname, '../renderer/index.html')

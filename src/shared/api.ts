@@ -10,4 +10,6 @@ export type Api = typeof import('../main/api')
 /** What the renderer holds as `window.api`. */
 export type AppApi = Client<Api>
 
-export type { FileProgress, ProcessSummary, Pulse, SearchMatch, SearchRoot, SearchSummary, TokenSummary } from '../main/api'
+export type { FileProgress, Note, ProcessSummary, Pulse, SearchMatch, SearchRoot, SearchSummary, TokenSummary, UploadSummary } from '../main/api'
+export type { DashboardStats } from '../main/feeds'
+export type { AppEvents } from './events'
