@@ -1,5 +1,6 @@
 import type { Pulse } from '../../../shared/api'
 import { describeError, h } from '../dom'
+import { dashboardView } from './dashboard'
 
 /**
  * The About window: app facts, and a live clock() stream from the backend. Closing the window ends the page,
@@ -46,5 +47,6 @@ export function aboutView(): HTMLElement {
     h('header', { class: 'top' }, h('div', { class: 'brand' }, h('span', { class: 'logo' }, '≋'), h('h1', {}, 'About'))),
     h('section', { class: 'card' }, h('h2', {}, 'This app'), facts),
     h('section', { class: 'card' }, h('h2', {}, 'Live from the backend'), pulse, line),
+    h('section', { class: 'card' }, h('h2', {}, 'Live dashboard (Broadcast)'), dashboardView()),
   )
 }

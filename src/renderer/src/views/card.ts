@@ -28,3 +28,8 @@ export function runButtons(id: string, label: string, onStart: () => void, onCan
 export function status(id: string): HTMLElement {
   return h('div', { class: 'status', 'data-testid': `${id}-status`, role: 'status' })
 }
+
+/** The backend call a card makes, in one line of code. */
+export function signature(text: string): HTMLElement {
+  return h('code', { class: 'signature' }, text)
+}

@@ -1,9 +1,19 @@
 import { h } from '../dom'
+import { chatPanel } from './chat'
+import { dashboardPanel } from './dashboard'
 import { errorsPanel } from './errors'
 import { hostStats } from './host-stats'
+import { noticesPanel } from './notices'
+import { notesPanel } from './notes'
 import { processPanel } from './process'
+import { reportPanel } from './report'
 import { searchPanel } from './search'
+import { streamsPanel } from './streams'
+import { tabBar } from './tabs'
+import { ticksPanel } from './ticks'
 import { tokensPanel } from './tokens'
+import { uploadPanel } from './upload'
+import { whoAmIPanel } from './whoami'
 
 export function mainView(): HTMLElement {
   const transport = window.sluiceTransport === 'electron' ? 'Electron · MessagePort' : 'Browser · WebSocket'
@@ -17,6 +27,25 @@ export function mainView(): HTMLElement {
     },
     'About…',
   )
+  const generators = h('div', { class: 'grid' }, processPanel(), searchPanel(), tokensPanel(), errorsPanel())
+  const beyond = h(
+    'div',
+    { class: 'grid beyond' },
+    // Three rows of three, balanced by height (a wide window); one column on a narrow one.
+    ticksPanel(),
+    reportPanel(),
+    whoAmIPanel(),
+    streamsPanel(),
+    uploadPanel(),
+    chatPanel(),
+    notesPanel(),
+    noticesPanel(),
+    dashboardPanel(),
+  )
+  const tabs = tabBar([
+    { id: 'generators', label: 'Generators', panel: generators },
+    { id: 'beyond', label: 'Beyond generators', panel: beyond },
+  ])
   return h(
     'div',
     { class: 'shell' },
@@ -26,7 +55,8 @@ export function mainView(): HTMLElement {
       h('div', { class: 'brand' }, h('span', { class: 'logo' }, '≋'), h('h1', {}, 'sluice starter'), h('span', { class: 'badge', 'data-testid': 'transport' }, transport)),
       h('p', { class: 'muted' }, 'Typed, streaming, cancellable calls from the page to the backend in src/main/api.ts.'),
     ),
-    h('main', { class: 'grid' }, processPanel(), searchPanel(), tokensPanel(), errorsPanel()),
+    tabs,
+    h('main', { class: 'panels' }, generators, beyond),
     h('footer', { class: 'bottom' }, hostStats(), about),
   )
 }
