@@ -12,8 +12,8 @@ export function uploadPanel(): HTMLElement {
   const size = h(
     'select',
     { 'aria-label': 'How much to upload', 'data-testid': 'upload-size' },
-    h('option', { value: '200' }, '200 × 4 KB'),
-    h('option', { value: '1000' }, '1 000 × 4 KB'),
+    h('option', { value: '200' }, '200 chunks'),
+    h('option', { value: '1000' }, '1 000 chunks'),
   )
   const start = h('button', { class: 'primary', 'data-testid': 'upload-start', onclick: () => void run() }, 'Upload')
   const sentBar = h('progress', { max: 100, value: 0, 'data-testid': 'upload-sent-progress' })
@@ -82,15 +82,15 @@ export function uploadPanel(): HTMLElement {
   return card(
     'upload',
     'Async iterable',
-    `The page passes an async generator; the host reads it chunk by chunk (slowly) and reports how far it has got. The generator runs ahead, but never by more than the credit window of ${WINDOW}.`,
+    `The page passes an async generator; the host reads its chunks one by one (slowly) and reports how far it has got. The generator runs ahead, but never by more than the credit window of ${WINDOW}.`,
     [start],
     signature('upload(chunks: AsyncIterable, onRead) → { chunks, bytes }'),
+    h('div', { class: 'progress-row' }, h('span', { class: 'label' }, 'Upload'), size, h('span', { class: 'muted' }, 'of 4 KB each')),
     h('div', { class: 'progress-row' }, h('span', { class: 'label' }, 'Page sent'), sentBar, sent),
     h('div', { class: 'progress-row' }, h('span', { class: 'label' }, 'Host read'), readBar, read),
     h(
       'div',
       { class: 'row stats' },
-      size,
       h('span', {}, ahead, h('span', { class: 'muted' }, ' ahead')),
       h('span', { class: 'muted' }, 'at most ', maxAhead, ` · window ${WINDOW}`),
     ),
