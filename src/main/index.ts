@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path'
 import { app, BrowserWindow, shell } from 'electron'
-import { type Host, serve } from 'sluice/main'
+import { serve } from 'sluice/main'
 import type { AppEvents } from '../shared/events'
 import * as api from './api'
 import { startFeeds } from './feeds'
@@ -20,9 +20,8 @@ configure({
 
 // Serve before any window loads: each page's preload says hello at once (and retries for a while, so a late
 // serve() would still be found). Default allowOrigins: file:// pages and, unpackaged, the dev server.
-// Typed with the app's events (src/shared/events.ts), so host.emit() checks names and arguments. (serve() takes
-// no Events type argument, unlike createHost(); the annotation does the same job.)
-const host: Host<typeof api, AppEvents> = serve(api)
+// Typed with the app's events (src/shared/events.ts), so host.emit() checks names and arguments.
+const host = serve<typeof api, AppEvents>(api)
 configure({ stats: () => host.stats() })
 // The live dashboard (every 500 ms, to the windows that subscribed) and the typed events (AppEvents).
 startFeeds(host)

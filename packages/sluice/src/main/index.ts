@@ -67,8 +67,8 @@ export type { WebSocketLike, WebSocketPortOptions } from '../shared/websocket-po
  * `close()` stops serving and ends every peer.
  * @see sluice/docs/electron.md#serve
  */
-export function serve<Api extends object>(api: Api, options?: ServeOptions): Host<Api> {
-  return serveElectron(api, options)
+export function serve<Api extends object, Events extends EventMap = EventMap>(api: Api, options?: ServeOptions): Host<Api, Events> {
+  return serveElectron(api, options) as Host<Api, Events>
 }
 
 // webSocketPort: a Port over a WebSocket (its TSDoc is on the function, in shared/websocket-port.ts).

@@ -2,9 +2,10 @@
  * The mapping from a host api's type to its client's type, done in the types alone (no codegen).
  * Types only: nothing here exists at run time.
  *
- * Inverse pairs are named symmetrically: `Remote<T>` is what a value sent by the other side becomes here,
- * `Local<T>` is what this side may pass where the other side expects `T`.
+ * `Remote<T>` is what a value sent by the other side becomes here; `ClientReturn` and `ClientFunction` apply it
+ * to a host function's result; `Client` maps a whole api.
  */
+import type { ChannelEnd } from './channel.js'
 
 /**
  * Process: Renderer (any client).
@@ -32,11 +33,14 @@ type AnyFunction = (...args: any[]) => any
 
 /**
  * What a value sent by the other side becomes here. Data is copied, so it keeps its type; functions become
- * async callables (each call is a round trip); promises and ReadableStreams stay what they are.
+ * async callables (each call is a round trip); promises, ReadableStreams and channel ends stay what they are
+ * (a channel end's methods run locally and talk to the other end by themselves).
  */
 export type Remote<T> = T extends ReadableStream<infer C>
   ? ReadableStream<C>
-  : T extends PromiseLike<infer V>
+  : T extends ChannelEnd<infer S, infer R>
+    ? ChannelEnd<S, R>
+    : T extends PromiseLike<infer V>
     ? Promise<Remote<V>>
     : T extends AnyFunction
       ? RemoteFunction<T>
