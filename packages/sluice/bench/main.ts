@@ -425,15 +425,15 @@ target(
   '≥ 50%',
   yieldsVsBatch >= 0.5,
   perPost >= 48
-    ? `stop-and-wait on the credit window. The host puts the whole 64-item window into one post (${perPost.toFixed(1)} items per post here), then idles until both 32-item acks come back: producing, posting, consuming and acking never overlap. The same window by hand posts each ack's worth at once (${rawPerPost.toFixed(1)} per post) and keeps a batch in flight while the consumer reads: it reaches ${pct(creditVsBatch)} of raw batched, sluice ${pct(yieldsVsCredit)} of that. Default credit 64 = default batch 64 leaves no room to pipeline (src/main/host.ts, credit and batch defaults; credit 256 gave +40–70% yields/s side by side). Second cost: per-yield host work (AsyncLocalStorage promise hooks on Node 20, a { v } wrapper and a copy per item). See bench/README.md, "Where the time goes".`
-    : `per-yield work in sluice: ${perPost.toFixed(1)} items per post, and sluice reaches ${pct(yieldsVsCredit)} of the same credit window done by hand. Host: AsyncLocalStorage promise hooks (Node 20), one await per yield, a copy and a { v } wrapper per item; client: a decode and a promise per for-await step. See bench/README.md, "Where the time goes".`,
+    ? `stop-and-wait on the credit window. The host puts the whole 64-item window into one post (${perPost.toFixed(1)} items per post here), then idles until both 32-item acks come back: producing, posting, consuming and acking never overlap. The same window by hand posts each ack's worth at once (${rawPerPost.toFixed(1)} per post) and keeps a batch in flight while the consumer reads: it reaches ${pct(creditVsBatch)} of raw batched, sluice ${pct(yieldsVsCredit)} of that. Default credit 64 = default batch 64 leaves no room to pipeline (src/main/host.ts, credit and batch defaults; credit 256 gave +40–70% yields/s side by side). Second cost: per-yield host work (AsyncLocalStorage promise hooks on Node 20, a snapshot copy per item). See bench/README.md, "Where the time goes".`
+    : `per-yield work in sluice: ${perPost.toFixed(1)} items per post, and sluice reaches ${pct(yieldsVsCredit)} of the same credit window done by hand. That hand-made loop is itself held to about half of raw batching by the 64-credit window. Host: AsyncLocalStorage promise hooks (Node 20), the async generator's promise hops and one await per yield, a snapshot copy per item; client: a promise per for-await step. See bench/README.md, "Where the time goes".`,
 )
 target(
   'sluice calls/s ÷ hand-written req/resp',
   pct(callsVsRr),
   '≥ 60%',
   callsVsRr >= 0.6,
-  'per-call work on the host, which is the busy side (the client thread idles most of the time). Biggest item: src/main/host.ts call() reads ctrl.signal for every call, to build its context (`signal: ctrl.signal`), and in Node creating an AbortSignal costs ~3 µs plus GC (a stub AbortController, BENCH_STUB_ABORT=1, gave +45–55% calls/s side by side). Then AsyncLocalStorage.run and its promise hooks, the method name join, the entry and context objects. See bench/README.md, "Where the time goes".',
+  'per-call work on the host, which is the busy side: AsyncLocalStorage.run and its promise hooks (Node 20), the call entry and context objects, and the batches of 16 frames that let both threads overlap only partly. See bench/README.md, "Where the time goes".',
 )
 target(
   'sluice idle-yield p50 ÷ raw post p50',
