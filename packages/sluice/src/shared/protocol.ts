@@ -187,34 +187,14 @@ export interface EventFrame {
   payload: Encoded
 }
 
-/** Frames that only a client sends. */
-export type ClientToHostFrame =
-  | CallFrame
-  | CreditFrame
-  | CancelFrame
-  | RefCallFrame
-  | RefResultFrame
-  | RefReleaseFrame
-  | RefSettleFrame
-  | RefPushFrame
-  | RefPullFrame
-  | RefEndFrame
+/** Frames about refs: either side sends them (see the perspective rule in docs/protocol.md). */
+export type RefFrame = RefCallFrame | RefResultFrame | RefReleaseFrame | RefSettleFrame | RefPushFrame | RefPullFrame | RefEndFrame
 
-/** Frames that only a host sends. */
-export type HostToClientFrame =
-  | ResultFrame
-  | YieldFrame
-  | ReturnFrame
-  | ErrorFrame
-  | ProtocolErrorFrame
-  | RefCallFrame
-  | RefResultFrame
-  | RefReleaseFrame
-  | RefSettleFrame
-  | RefPushFrame
-  | RefPullFrame
-  | RefEndFrame
-  | EventFrame
+/** Frames a client sends. */
+export type ClientToHostFrame = CallFrame | CreditFrame | CancelFrame | RefFrame
+
+/** Frames a host sends. */
+export type HostToClientFrame = ResultFrame | YieldFrame | ReturnFrame | ErrorFrame | ProtocolErrorFrame | EventFrame | RefFrame
 
 export type Frame = ClientToHostFrame | HostToClientFrame
 

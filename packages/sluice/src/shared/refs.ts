@@ -28,7 +28,7 @@ import { decode, decodeItems, encode } from './codec.js'
 import { ProtocolError } from './errors.js'
 import { Inbound, Outbound } from './flow.js'
 import type { Outbox } from './outbox.js'
-import type { ClientToHostFrame, Encoded, RefKind, WireError } from './protocol.js'
+import type { Encoded, RefFrame, RefKind, WireError } from './protocol.js'
 import { deserializeError, serializeError } from './wire-error.js'
 
 export interface RefTableOptions {
@@ -42,8 +42,6 @@ export interface RefTableOptions {
   /** Called whenever the number of live refs may have dropped (the host uses it to retire closed connections). */
   onChange: () => void
 }
-
-type RefFrame = Extract<ClientToHostFrame, { t: `ref-${string}` }>
 
 type Exported =
   | { kind: 'function'; fn: Function; sent: number }
