@@ -29,6 +29,12 @@ export function status(id: string): HTMLElement {
   return h('div', { class: 'status', 'data-testid': `${id}-status`, role: 'status' })
 }
 
+/** Shows `text` in a card's status line, in the tone of how things went. */
+export function say(line: HTMLElement, text: string, tone?: 'done' | 'warn'): void {
+  line.textContent = text
+  line.className = tone ? `status ${tone}` : 'status'
+}
+
 /** The backend call a card makes, in one line of code. */
 export function signature(text: string): HTMLElement {
   return h('code', { class: 'signature' }, text)

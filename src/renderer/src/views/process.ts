@@ -1,6 +1,6 @@
 import type { FileProgress, ProcessSummary } from '../../../shared/api'
 import { describeError, h, perFrame } from '../dom'
-import { card, runButtons, status } from './card'
+import { card, runButtons, say, status } from './card'
 
 /** processFiles(): a progress bar over the sample folder, a per-file log, and the final { ok, failed }. */
 export function processPanel(): HTMLElement {
@@ -34,8 +34,7 @@ export function processPanel(): HTMLElement {
     percent.textContent = '0%'
     log.replaceChildren()
     summary.replaceChildren()
-    line.textContent = 'Running…'
-    line.className = 'status'
+    say(line, 'Running…')
     const s = (stream = window.api.processFiles())
     try {
       for await (const p of s) {
@@ -50,11 +49,9 @@ export function processPanel(): HTMLElement {
         h('span', { class: `pill ${result.failed ? 'bad' : 'ok'}`, 'data-testid': 'process-failed' }, `${result.failed} failed`),
         h('span', { class: 'muted' }, `${result.files} files in ${result.ms} ms`),
       )
-      line.textContent = 'Done'
-      line.className = 'status done'
+      say(line, 'Done', 'done')
     } catch (e) {
-      line.textContent = describeError(e)
-      line.className = 'status warn'
+      say(line, describeError(e), 'warn')
     } finally {
       buttons.running(false)
     }

@@ -1,5 +1,5 @@
 import { describeError, formatBytes, formatInt, h } from '../dom'
-import { card, signature, status } from './card'
+import { card, say, signature, status } from './card'
 import { sampleSelect } from './samples'
 
 /**
@@ -47,13 +47,11 @@ export function reportPanel(): HTMLElement {
       const digest = report.digest.then((d) => fill(fields.digest, d), (e: unknown) => fill(fields.digest, describeError(e), 'failed'))
       await Promise.all([words, digest])
       if (mine !== run_) return
-      line.textContent = 'Every promise has settled'
-      line.className = 'status done'
+      say(line, 'Every promise has settled', 'done')
     } catch (e) {
       if (mine !== run_) return
       for (const f of Object.values(fields)) fill(f, '–', 'idle')
-      line.textContent = describeError(e)
-      line.className = 'status warn'
+      say(line, describeError(e), 'warn')
     }
   }
 

@@ -1,6 +1,6 @@
 import type { SearchMatch, SearchRoot } from '../../../shared/api'
 import { describeError, formatBytes, formatInt, h, perFrame } from '../dom'
-import { card, runButtons, status } from './card'
+import { card, runButtons, say, status } from './card'
 
 /** search(): matches stream in as the backend walks the tree; it stops at 500 or on Cancel. */
 export function searchPanel(): HTMLElement {
@@ -43,8 +43,7 @@ export function searchPanel(): HTMLElement {
     pending = []
     total = 0
     count.textContent = '0'
-    line.textContent = 'Searching…'
-    line.className = 'status'
+    say(line, 'Searching…')
     const s = (stream = window.api.search(input.value, root.value as SearchRoot))
     try {
       for await (const m of s) {
@@ -54,12 +53,10 @@ export function searchPanel(): HTMLElement {
       }
       const result = await s
       draw()
-      line.textContent = `${result.truncated ? 'Stopped at the limit' : 'Done'} · ${formatInt(result.scanned)} entries scanned in ${result.ms} ms`
-      line.className = 'status done'
+      say(line, `${result.truncated ? 'Stopped at the limit' : 'Done'} · ${formatInt(result.scanned)} entries scanned in ${result.ms} ms`, 'done')
     } catch (e) {
       draw()
-      line.textContent = describeError(e)
-      line.className = 'status warn'
+      say(line, describeError(e), 'warn')
     } finally {
       buttons.running(false)
     }

@@ -1,5 +1,5 @@
 import { describeError, formatBytes, formatInt, h, perFrame } from '../dom'
-import { card, signature, status } from './card'
+import { card, say, signature, status } from './card'
 import { samples, sampleSelect } from './samples'
 
 const SAMPLE_TEXT =
@@ -62,8 +62,7 @@ export function streamsPanel(): HTMLElement {
       zipLine.textContent = back === text ? `Round trip ✓ · ${ratio}% of the input` : 'Round trip failed: the bytes do not decompress to the input'
       zipLine.className = back === text ? 'status done' : 'status warn'
     } catch (e) {
-      zipLine.textContent = describeError(e)
-      zipLine.className = 'status warn'
+      say(zipLine, describeError(e), 'warn')
     } finally {
       drawZip()
       zip.disabled = false
@@ -126,8 +125,7 @@ export function streamsPanel(): HTMLElement {
       readLine.textContent = cancelled ? 'Cancelled: the host closed the file' : `Done · ${formatBytes(readBytes)}`
       readLine.className = cancelled ? 'status warn' : 'status done'
     } catch (e) {
-      readLine.textContent = describeError(e)
-      readLine.className = 'status warn'
+      say(readLine, describeError(e), 'warn')
     } finally {
       drawRead()
       reader = undefined

@@ -1,6 +1,6 @@
 import { release } from 'sluice/renderer'
 import { describeError, formatInt, h, perFrame } from '../dom'
-import { card, signature, status } from './card'
+import { card, say, signature, status } from './card'
 
 const LANE = 24
 
@@ -51,8 +51,7 @@ export function ticksPanel(): HTMLElement {
       line.textContent = `Subscribed: the host calls this page's function every ${every.value} ms`
       stop.disabled = false
     } catch (e) {
-      line.textContent = describeError(e)
-      line.className = 'status warn'
+      say(line, describeError(e), 'warn')
       start.disabled = false
       every.disabled = false
     }
@@ -64,11 +63,9 @@ export function ticksPanel(): HTMLElement {
     stop.disabled = true
     try {
       await s?.()
-      line.textContent = `Unsubscribed after ${formatInt(received)} ticks: the host cleared its timer`
-      line.className = 'status done'
+      say(line, `Unsubscribed after ${formatInt(received)} ticks: the host cleared its timer`, 'done')
     } catch (e) {
-      line.textContent = describeError(e)
-      line.className = 'status warn'
+      say(line, describeError(e), 'warn')
     } finally {
       // Done with the host's function: let it go now rather than at the next garbage collection.
       if (s) release(s)

@@ -1,5 +1,5 @@
 import { describeError, formatInt, h, perFrame } from '../dom'
-import { card, runButtons, status } from './card'
+import { card, runButtons, say, status } from './card'
 
 const KEEP_CHARS = 6000
 
@@ -54,8 +54,7 @@ export function tokensPanel(): HTMLElement {
     received = 0
     drawn = 0
     t0 = performance.now()
-    line.textContent = 'Streaming…'
-    line.className = 'status'
+    say(line, 'Streaming…')
     const s = (stream = window.api.tokens(Number(size.value)))
     try {
       for await (const token of s) {
@@ -65,12 +64,10 @@ export function tokensPanel(): HTMLElement {
       }
       const result = await s
       draw()
-      line.textContent = `Done · ${formatInt(result.tokens)} tokens in ${(result.ms / 1000).toFixed(1)} s`
-      line.className = 'status done'
+      say(line, `Done · ${formatInt(result.tokens)} tokens in ${(result.ms / 1000).toFixed(1)} s`, 'done')
     } catch (e) {
       draw()
-      line.textContent = describeError(e)
-      line.className = 'status warn'
+      say(line, describeError(e), 'warn')
     } finally {
       buttons.running(false)
     }

@@ -1,5 +1,5 @@
 import { describeError, formatBytes, formatInt, h, perFrame } from '../dom'
-import { card, signature, status } from './card'
+import { card, say, signature, status } from './card'
 
 const WINDOW = 64
 
@@ -67,11 +67,9 @@ export function uploadPanel(): HTMLElement {
         nRead = chunksRead
         draw()
       })
-      line.textContent = `The host read ${formatBytes(result.bytes)} in ${formatInt(result.chunks)} chunks, ${result.ms} ms`
-      line.className = 'status done'
+      say(line, `The host read ${formatBytes(result.bytes)} in ${formatInt(result.chunks)} chunks, ${result.ms} ms`, 'done')
     } catch (e) {
-      line.textContent = describeError(e)
-      line.className = 'status warn'
+      say(line, describeError(e), 'warn')
     } finally {
       draw()
       start.disabled = false
