@@ -178,6 +178,24 @@ describe.each(pairs)('async iterables as arguments over $name', (factory) => {
     expect(produced).toBeLessThanOrEqual(5 + 64 + 1)
   })
 
+  it('an item that cannot be sent fails the host reader and stops the client generator', async () => {
+    await using pair = await factory.make()
+    const { api } = pair.connect()
+    let finalized = 0
+    async function* bad() {
+      try {
+        yield new Uint8Array(10)
+        yield Symbol('unsendable') as unknown as Uint8Array
+        yield new Uint8Array(10)
+      } finally {
+        finalized++
+      }
+    }
+    await expect(api.upload(bad())).rejects.toThrow()
+    await expect.poll(() => finalized).toBe(1)
+    await pair.waitFor((s) => s.refs === 0)
+  })
+
   it('a StreamCall from one call can be passed straight into another', async () => {
     await using pair = await factory.make()
     const { api } = pair.connect()

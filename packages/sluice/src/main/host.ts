@@ -10,7 +10,7 @@ import { AbortError, DisconnectedError, isAbort, ProtocolError } from '../shared
 import { DEFAULT_LIMITS, type SluiceLimits } from '../shared/limits.js'
 import { Outbox } from '../shared/outbox.js'
 import { type Port, type PortLike, toPort } from '../shared/port.js'
-import type { CallFrame, ClientToHostFrame, Encoded, RefKind } from '../shared/protocol.js'
+import type { CallFrame, ClientToHostFrame, Encoded, HostToClientFrame, RefFrame, RefKind } from '../shared/protocol.js'
 import { afterTask } from '../shared/schedule.js'
 import { serializeError } from '../shared/wire-error.js'
 import { RefTable } from '../shared/refs.js'
@@ -164,7 +164,11 @@ class HostConnection implements Connection {
     private readonly onIdle: () => void,
   ) {
     this.peer = Object.freeze({ ...peerInfo, id })
-    this.outbox = new Outbox((envelope) => this.port.post(envelope), { ...settings.batch, schedule: afterTask })
+    this.outbox = new Outbox((envelope) => this.port.post(envelope), {
+      ...settings.batch,
+      schedule: afterTask,
+      onPostError: (frame, error) => this.postFailed(frame as HostToClientFrame, error),
+    })
     this.refs = new RefTable(this.outbox, {
       side: 'host',
       credit: settings.credit,
@@ -413,6 +417,19 @@ class HostConnection implements Connection {
   // -------------------------------------------------------------------------------------------------------------
   // Lifecycle
   // -------------------------------------------------------------------------------------------------------------
+
+  /** postMessage refused one of our frames: the client must hear about it, and a stream behind it must stop. */
+  private postFailed(frame: HostToClientFrame, error: unknown): void {
+    const failure = new TypeError(`sluice: a value could not be sent: ${(error as Error)?.message ?? String(error)}`)
+    this.settings.onError?.(failure, { peer: this.peer, kind: 'handler' })
+    if (frame.t === 'yield' || frame.t === 'result' || frame.t === 'return') {
+      const entry = this.entries.get(frame.id)
+      if (entry !== undefined && !entry.done) return this.fail(entry, failure)
+      this.outbox.push({ t: 'error', id: frame.id, error: serializeError(failure, this.settings.dev) })
+    } else if (frame.t.startsWith('ref-')) {
+      this.refs.postFailed(frame as RefFrame, error)
+    }
+  }
 
   event(name: string, payload: Encoded): void {
     if (!this.closed) this.outbox.push({ t: 'event', name, payload })

@@ -6,7 +6,7 @@ import { decode, decodeItems, encode } from '../shared/codec.js'
 import { AbortError, DisconnectedError, ProtocolError } from '../shared/errors.js'
 import { Outbox } from '../shared/outbox.js'
 import { type Port, type PortLike, toPort } from '../shared/port.js'
-import type { HostToClientFrame, RefKind } from '../shared/protocol.js'
+import type { HostToClientFrame, RefFrame, RefKind } from '../shared/protocol.js'
 import { RefTable } from '../shared/refs.js'
 import { afterMicrotasks, afterTask } from '../shared/schedule.js'
 import { deserializeError } from '../shared/wire-error.js'
@@ -39,7 +39,16 @@ export class ClientConnection {
     if (!(this.ackEvery >= 1)) throw new RangeError('sluice: createClient: options.ackEvery must be at least 1')
     this.port = toPort(portLike)
     // Calls made in one synchronous stretch leave in one postMessage: flush after microtasks, not after the task.
-    this.outbox = new Outbox((envelope) => this.port.post(envelope), { maxItems: 64, maxDelayMs: 10, schedule: afterMicrotasks, itemSchedule: afterTask })
+    this.outbox = new Outbox((envelope) => this.port.post(envelope), {
+      maxItems: 64,
+      maxDelayMs: 10,
+      schedule: afterMicrotasks,
+      itemSchedule: afterTask,
+      onPostError: (frame, error) => {
+        if (frame.t === 'call') this.settle(frame.id)?.onError(new TypeError(`sluice: api.${frame.path.join('.')}(): the arguments could not be sent: ${(error as Error)?.message ?? String(error)}`))
+        else if (frame.t.startsWith('ref-')) this.refs.postFailed(frame as RefFrame, error)
+      },
+    })
     this.refs = new RefTable(this.outbox, { side: 'client', credit: options.credit ?? 64, maxCredit: 1 << 30, withStack: true, onChange: () => {} })
     this.port.listen(
       (data) => this.receive(data),

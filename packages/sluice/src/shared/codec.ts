@@ -215,6 +215,9 @@ export function encode(value: unknown, write?: RefWriter): Encoded {
   const again = refs.length > 0 ? copyPlain(stripped, 0) : NOT_PLAIN
   if (again !== NOT_PLAIN) return { v: again, r: refs }
   const { json, meta } = sj.serialize(stripped)
+  // superjson passes what it does not know (a symbol, a function inside a Map) through unchanged, and
+  // postMessage would then throw at flush time, far from the cause. Refuse it here, naming where it is.
+  assertJson(json, [])
   const out: Encoded = { v: json }
   if (meta !== undefined) out.m = meta
   if (refs.length > 0) out.r = refs
@@ -222,6 +225,32 @@ export function encode(value: unknown, write?: RefWriter): Encoded {
 }
 
 const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype'])
+
+/**
+ * Throws a TypeError naming the first value in superjson's output that structured clone would refuse (a symbol,
+ * a function). Objects superjson did not recognise, like instances of unregistered classes, go through as
+ * structured clone sends them: their own fields, without their prototype.
+ */
+function assertJson(v: unknown, path: (string | number)[]): void {
+  switch (typeof v) {
+    case 'string':
+    case 'number':
+    case 'boolean':
+    case 'undefined':
+    case 'bigint':
+      return
+    case 'object':
+      if (v === null) return
+      if (Array.isArray(v)) {
+        v.forEach((x, i) => assertJson(x, [...path, i]))
+        return
+      }
+      for (const key of Object.keys(v)) assertJson((v as Record<string, unknown>)[key], [...path, key])
+      return
+  }
+  const where = path.length ? path.join('.') : 'the top level'
+  throw new TypeError(`sluice: a ${typeof v} cannot be sent (at ${where}); send plain data, or register the type with registerCustom()`)
+}
 
 /** Decodes a batch of stream items (see `Items` in protocol.ts). Throws on a malformed batch. */
 export function decodeItems(frame: Items, read?: RefReader): unknown[] {

@@ -165,6 +165,10 @@ export class Outbound {
     } catch (e) {
       if (this.done) return
       this.done = true
+      // The source may be fine and only its item unsendable (a symbol, say): stop it too, so its finally runs.
+      void Promise.resolve()
+        .then(() => this.source.cancel(e))
+        .catch(() => {})
       this.link.end(e)
     } finally {
       this.pumping = false

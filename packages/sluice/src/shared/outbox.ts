@@ -15,6 +15,11 @@ export interface OutboxOptions {
   /** When to flush an idle batch: after the current task (host) or after microtasks (client). */
   schedule: Schedule
   /**
+   * Told about a frame that postMessage refused (a value structured clone cannot carry slipped past the
+   * encoder). The connection turns it into an error for whoever was waiting on that frame.
+   */
+  onPostError?: (frame: Frame, error: unknown) => void
+  /**
    * When to flush a batch that holds stream items. Items come from async producers that advance through
    * microtasks, so a microtask flush would send them one by one; default: `schedule`.
    */
@@ -94,7 +99,25 @@ export class Outbox {
     this.items = 0
     this.control = 0
     this.posts++
-    this.post(frames)
+    try {
+      this.post(frames)
+    } catch (error) {
+      // Never let a refused post escape into the event loop: retry frame by frame, in order, and hand each
+      // frame that is still refused to the connection, which answers with an error. Later frames of the same
+      // call or ref are dropped: that error replaces them, and must not arrive after a `return`.
+      const failed = new Set<string>()
+      for (const frame of frames) {
+        const key = 'id' in frame ? `id:${frame.id}` : 'ref' in frame ? `ref:${frame.ref}` : undefined
+        if (key !== undefined && failed.has(key)) continue
+        try {
+          this.post([frame])
+        } catch (e) {
+          if (key !== undefined) failed.add(key)
+          this.options.onPostError?.(frame, e)
+        }
+      }
+      void error
+    }
   }
 
   /** Drops anything pending and refuses further frames: the port is gone. */

@@ -429,6 +429,37 @@ export class RefTable {
     }
   }
 
+  /**
+   * A ref frame of ours that postMessage refused: tell the other side instead of leaving it waiting, and stop
+   * the producer behind a refused `ref-push`.
+   */
+  postFailed(frame: RefFrame, error: unknown): void {
+    const wire = this.wireError(new TypeError(`sluice: a value could not be sent: ${(error as Error)?.message ?? String(error)}`))
+    switch (frame.t) {
+      case 'ref-push': {
+        const entry = this.exported.get(frame.ref)
+        if (entry !== undefined && 'out' in entry) {
+          this.exported.delete(frame.ref)
+          entry.out.cancel(error)
+        }
+        this.outbox.push({ t: 'ref-end', ref: frame.ref, error: wire })
+        return this.changed()
+      }
+      case 'ref-settle':
+        return this.outbox.push({ t: 'ref-settle', ref: frame.ref, error: wire })
+      case 'ref-result':
+        return this.outbox.push({ t: 'ref-result', call: frame.call, error: wire })
+      case 'ref-call': {
+        const pending = this.calls.get(frame.call)
+        this.calls.delete(frame.call)
+        pending?.reject(new TypeError(`sluice: the arguments could not be sent: ${(error as Error)?.message ?? String(error)}`))
+        return this.changed()
+      }
+      default:
+        return
+    }
+  }
+
   /** Settles a ref call or an imported promise from a frame carrying exactly one of `value` or `error`. */
   private settle(target: { resolve: (v: unknown) => void; reject: (e: unknown) => void }, frame: { value?: Encoded; error?: WireError }): void {
     if (frame.error !== undefined) target.reject(deserializeError(frame.error))
