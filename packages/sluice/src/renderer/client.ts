@@ -3,7 +3,7 @@
  * `api.a.b(...args)` into a `call` frame and hands back a `RemoteCall`.
  */
 import { decode, decodeItems, encode } from '../shared/codec.js'
-import { AbortError, DisconnectedError, ProtocolError } from '../shared/errors.js'
+import { AbortError, DisconnectedError } from '../shared/errors.js'
 import { Outbox } from '../shared/outbox.js'
 import { type Port, type PortLike, toPort } from '../shared/port.js'
 import type { HostToClientFrame, RefFrame, RefKind } from '../shared/protocol.js'
@@ -201,4 +201,3 @@ export class ClientConnection {
   }
 }
 
-export { ProtocolError }

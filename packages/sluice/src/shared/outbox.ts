@@ -101,7 +101,7 @@ export class Outbox {
     this.posts++
     try {
       this.post(frames)
-    } catch (error) {
+    } catch {
       // Never let a refused post escape into the event loop: retry frame by frame, in order, and hand each
       // frame that is still refused to the connection, which answers with an error. Later frames of the same
       // call or ref are dropped: that error replaces them, and must not arrive after a `return`.
@@ -116,7 +116,6 @@ export class Outbox {
           this.options.onPostError?.(frame, e)
         }
       }
-      void error
     }
   }
 

@@ -165,7 +165,7 @@ export class RefTable {
       case 'channel': {
         const core = coreOfToken(value as object)
         if (core === undefined) throw new TypeError('only a Channel’s `client` can be sent as a channel')
-        core.bind(this.channelLink(id, core))
+        core.bind(this.channelLink(id))
         core.onClose(() => {
           if (this.exported.delete(id)) this.changed()
         })
@@ -193,14 +193,13 @@ export class RefTable {
     this.changed()
   }
 
-  private channelLink(id: number, core: ChannelCore<unknown, unknown>) {
+  private channelLink(id: number) {
     return {
       push: (value: unknown) => this.outbox.pushItem('ref-push', id, this.encode(value)),
       pull: (n: number) => this.outbox.push({ t: 'ref-pull', ref: id, n }),
       end: () => {
         this.outbox.push({ t: 'ref-end', ref: id })
         if (this.exported.delete(id) || this.imported.delete(id)) this.changed()
-        void core
       },
     }
   }
@@ -250,7 +249,7 @@ export class RefTable {
       case 'channel': {
         if (known !== undefined) throw new ProtocolError(`ref ${id} is already in use`)
         const core = new ChannelCore<unknown, unknown>(this.options.credit)
-        core.bind(this.channelLink(id, core))
+        core.bind(this.channelLink(id))
         core.onClose(() => {
           if (this.imported.delete(id)) this.changed()
         })
