@@ -16,7 +16,7 @@ import { serializeError } from '../shared/wire-error.js'
 import { RefTable } from '../shared/refs.js'
 import { maxArity } from './arity.js'
 import { type CallContext, contextStore, type Peer } from './context.js'
-import { type Entry, finishEntry, isAsyncIterable, LazyAbort, startStream } from './stream.js'
+import { closeIterator, type Entry, finishEntry, isAsyncIterable, LazyAbort, startStream } from './stream.js'
 
 export interface HostOptions {
   /** Per-connection limits; unspecified fields keep `DEFAULT_LIMITS`. */
@@ -334,14 +334,12 @@ class HostConnection implements Connection {
     this.streamCount++
     entry.isStream = true
     if (this.streamCount > this.settings.limits.maxStreams) {
-      const iterator = iterable[Symbol.asyncIterator]()
-      void Promise.resolve(iterator.return?.()).catch(() => {})
+      void closeIterator(() => iterable[Symbol.asyncIterator]())
       return this.fail(entry, new ProtocolError(`sluice: too many open streams on this connection (limit ${this.settings.limits.maxStreams})`))
     }
     if (entry.done) {
       // Cancelled while an async handler was still producing its iterable: end it without starting it.
-      const iterator = iterable[Symbol.asyncIterator]()
-      void Promise.resolve(iterator.return?.()).catch(() => {}).then(() => this.finish(entry, entry.reason))
+      void closeIterator(() => iterable[Symbol.asyncIterator]()).then(() => this.finish(entry, entry.reason))
       return
     }
     startStream(entry, iterable, {
@@ -364,11 +362,8 @@ class HostConnection implements Connection {
     const reason = isAbort(e) ? new AbortError('aborted by the host', e.value) : e
     if (entry.stream !== undefined) {
       // The stream may have failed to encode a yield while its generator sits suspended: end it properly.
-      const iterator = entry.stream.iterator
-      void Promise.resolve()
-        .then(() => iterator.return?.())
-        .catch(() => {})
-        .then(() => this.finish(entry, reason))
+      const { iterator } = entry.stream
+      void closeIterator(() => iterator).then(() => this.finish(entry, reason))
     } else {
       this.finish(entry, reason)
     }
@@ -382,13 +377,10 @@ class HostConnection implements Connection {
     entry.ctrl.abort(reason)
     if (entry.stream !== undefined) {
       entry.stream.wake?.()
-      const iterator = entry.stream.iterator
+      const { iterator } = entry.stream
       // return() queues behind a pending next(): the generator's finally runs once it reaches its next yield,
       // or at once if the aborted signal makes its pending await reject.
-      void Promise.resolve()
-        .then(() => iterator.return?.())
-        .catch(() => {})
-        .then(() => this.finish(entry, reason))
+      void closeIterator(() => iterator).then(() => this.finish(entry, reason))
     }
     // A plain call finishes when its handler settles; the signal already told it to stop.
   }

@@ -135,6 +135,19 @@ async function drive(entry: Entry, state: StreamState, hooks: DriverHooks): Prom
   }
 }
 
+/**
+ * Ends an iterator so its `finally` runs, and never throws: not when `return()` is missing, not when it (or
+ * getting the iterator) throws. Deferred to a microtask, so a synchronous throw becomes a swallowed rejection.
+ */
+export function closeIterator(get: () => AsyncIterator<unknown>): Promise<void> {
+  return Promise.resolve()
+    .then(() => get().return?.())
+    .then(
+      () => {},
+      () => {},
+    )
+}
+
 /** Marks the entry finished and runs its onClose hooks once. Returns false if it was already finished. */
 export function finishEntry(entry: Entry, reason: unknown): boolean {
   if (entry.finished) return false
