@@ -4,7 +4,7 @@
 import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { WebSocket, WebSocketServer } from 'ws'
-import { createHost, getContext, type Host, webSocketPort } from '../src/main/index.js'
+import { createHost, getContext, type Host, webSocketPort, type WebSocketPortOptions } from '../src/main/index.js'
 import { createClient } from '../src/renderer/index.js'
 
 const counters = { finallies: 0 }
@@ -31,6 +31,10 @@ const api = {
     for (let i = 0; i < n; i++) yield { i, at: new Date(i) }
     return n
   },
+  async blob(bytes: number, delayMs = 0) {
+    if (delayMs > 0) await sleep(delayMs)
+    return 'x'.repeat(bytes)
+  },
   async peerKind() {
     return (getContext().peer as { transport?: string }).transport
   },
@@ -52,7 +56,7 @@ interface Server extends AsyncDisposable {
   sockets: WebSocket[]
 }
 
-async function server(maxMessageBytes?: number): Promise<Server> {
+async function server(options: WebSocketPortOptions = {}): Promise<Server> {
   const host = createHost(api)
   const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' })
   await new Promise<void>((resolve) => wss.once('listening', resolve))
@@ -60,7 +64,7 @@ async function server(maxMessageBytes?: number): Promise<Server> {
   const sockets: WebSocket[] = []
   wss.on('connection', (ws) => {
     sockets.push(ws)
-    host.connect(webSocketPort(ws, { maxMessageBytes, onError: (m) => warnings.push(m) }), { transport: 'websocket' })
+    host.connect(webSocketPort(ws, { ...options, onError: (m) => warnings.push(m) }), { transport: 'websocket' })
   })
   const { port } = wss.address() as AddressInfo
   return {
@@ -142,7 +146,7 @@ describe('webSocketPort()', () => {
   })
 
   it('refuses a message over maxMessageBytes before parsing it, closing the socket with 1009', async () => {
-    await using s = await server(1024)
+    await using s = await server({ maxMessageBytes: 1024 })
     const ws = new WebSocket(s.url)
     const client = createClient<Api>(webSocketPort(ws))
     expect(await client.echo('x'.repeat(500))).toHaveLength(500)
@@ -153,7 +157,7 @@ describe('webSocketPort()', () => {
   })
 
   it('counts bytes, not characters, against the limit', async () => {
-    await using s = await server(1024)
+    await using s = await server({ maxMessageBytes: 1024 })
     const ws = new WebSocket(s.url)
     const client = createClient<Api>(webSocketPort(ws))
     // 400 characters of 3 UTF-8 bytes each: under 1024 characters, over 1024 bytes.
@@ -186,5 +190,136 @@ describe('webSocketPort()', () => {
     ws.close()
     await new Promise((resolve) => ws.once('close', resolve))
     expect(() => port.post([{ t: 'cancel', id: 1 }])).not.toThrow()
+  })
+})
+
+// A client that stops reading: its TCP socket is paused, so the server's answers can only pile up in the
+// server's send buffer. `_socket` is ws's own net.Socket; pausing it is what a page does by never reading.
+type RawSocket = { pause(): void; resume(): void }
+const rawSocket = (ws: WebSocket) => (ws as unknown as { _socket: RawSocket })._socket
+const opened = (ws: WebSocket) => new Promise((resolve) => ws.once('open', resolve))
+
+describe('webSocketPort() backpressure', () => {
+  it('stops reading from a peer that does not read, so its unread answers stay near highWaterMark', async () => {
+    await using s = await server({ highWaterMark: 64 * 1024 })
+    const ws = new WebSocket(s.url)
+    const client = createClient<Api>(webSocketPort(ws))
+    await opened(ws)
+    expect(await client.add(1, 1)).toBe(2)
+    const served = s.sockets[0]!
+    rawSocket(ws).pause()
+
+    // 640 answers of 64 KiB: 40 MiB, far more than the kernel's socket buffers absorb (a few MiB).
+    const calls: Promise<string>[] = []
+    let maxBuffered = 0
+    let paused = false
+    for (let i = 0; i < 640; i++) {
+      const call = client.blob(64 * 1024)
+      call.catch(() => {})
+      calls.push(call)
+      await sleep(1)
+      maxBuffered = Math.max(maxBuffered, served.bufferedAmount)
+      paused ||= served.isPaused
+    }
+    expect(paused).toBe(true)
+    // highWaterMark plus the answers to the few calls already read when reading stopped.
+    expect(maxBuffered).toBeLessThan(2 * 1024 * 1024)
+
+    // Another client on the same host is served meanwhile.
+    const other = new WebSocket(s.url)
+    expect(await createClient<Api>(webSocketPort(other)).add(2, 3)).toBe(5)
+    other.close()
+
+    // Once the peer reads again, every call it made is answered: pausing lost nothing.
+    rawSocket(ws).resume()
+    const answers = await Promise.all(calls)
+    expect(answers.every((a) => a.length === 64 * 1024)).toBe(true)
+    await waitFor(() => !served.isPaused, 'the server to read again')
+    expect(s.warnings).toEqual([])
+    ws.close()
+  })
+
+  it('drops a peer whose unread answers pass maxBufferedBytes, and says why', async () => {
+    const maxBufferedBytes = 4 * 1024 * 1024
+    await using s = await server({ highWaterMark: 64 * 1024, maxBufferedBytes })
+    const ws = new WebSocket(s.url)
+    const client = createClient<Api>(webSocketPort(ws))
+    await opened(ws)
+    expect(await client.add(1, 1)).toBe(2)
+    rawSocket(ws).pause()
+
+    // 24 calls in one message are all read before the first answer is sent, so pausing cannot stop them:
+    // 24 MiB of answers head for a socket nobody reads. They answer 15 ms apart, so that the host's batching
+    // (which gathers what is produced within 10 ms) sends each as its own message.
+    const calls = Array.from({ length: 24 }, (_, i) => client.blob(1024 * 1024, 15 * (i + 1)))
+    for (const call of calls) call.catch(() => {})
+    await waitFor(() => s.warnings.length > 0, 'the server to drop the socket', 10_000)
+    expect(s.warnings[0]).toMatch(/over maxBufferedBytes \(4194304\): the peer is not reading; dropping the socket/)
+    const buffered = Number(/(\d+) bytes wait unsent/.exec(s.warnings[0]!)![1])
+    expect(buffered).toBeLessThan(maxBufferedBytes + 1024 * 1024 + 1024)
+    await waitFor(() => s.host.stats().peers.length === 0, 'the peer to be ended')
+
+    const other = new WebSocket(s.url)
+    expect(await createClient<Api>(webSocketPort(other)).add(2, 3)).toBe(5)
+    other.close()
+
+    rawSocket(ws).resume()
+    await expect(calls.at(-1)).rejects.toMatchObject({ name: 'DisconnectedError' })
+  })
+
+  it('pauses only a socket a server accepted: two ends that both stopped reading would never drain', () => {
+    // A scripted `ws`-shaped socket: the test sets bufferedAmount and runs the send callbacks itself.
+    const socket = (url?: string) => {
+      const written: (() => void)[] = []
+      const calls: string[] = []
+      return {
+        url,
+        readyState: 1,
+        bufferedAmount: 0,
+        written,
+        calls,
+        send(_data: string, cb?: () => void) {
+          if (cb) written.push(cb)
+        },
+        pause: () => calls.push('pause'),
+        resume: () => calls.push('resume'),
+        terminate: () => calls.push('terminate'),
+        close() {},
+        addEventListener() {},
+        removeEventListener() {},
+      }
+    }
+    const accepted = socket()
+    const port = webSocketPort(accepted, { highWaterMark: 1000 })
+    accepted.bufferedAmount = 1001
+    port.post([{ t: 'cancel', id: 1 }])
+    expect(accepted.calls).toEqual(['pause'])
+    port.post([{ t: 'cancel', id: 2 }])
+    expect(accepted.calls).toEqual(['pause'])
+    // Reading resumes only once the buffer is down to half the high-water mark.
+    accepted.bufferedAmount = 600
+    accepted.written.shift()!()
+    expect(accepted.calls).toEqual(['pause'])
+    accepted.bufferedAmount = 0
+    accepted.written.shift()!()
+    expect(accepted.calls).toEqual(['pause', 'resume'])
+
+    const client = socket('ws://127.0.0.1:1/sluice')
+    const clientPort = webSocketPort(client, { highWaterMark: 1000 })
+    client.bufferedAmount = 10_000
+    clientPort.post([{ t: 'cancel', id: 1 }])
+    expect(client.calls).toEqual([])
+
+    const forced = socket('ws://127.0.0.1:1/sluice')
+    const forcedPort = webSocketPort(forced, { highWaterMark: 1000, pauseReading: true })
+    forced.bufferedAmount = 10_000
+    forcedPort.post([{ t: 'cancel', id: 1 }])
+    expect(forced.calls).toEqual(['pause'])
+  })
+
+  it('refuses thresholds that cannot work', () => {
+    const ws = { readyState: 1, bufferedAmount: 0, send() {}, close() {}, addEventListener() {}, removeEventListener() {} }
+    expect(() => webSocketPort(ws, { maxBufferedBytes: 0 })).toThrow(/webSocketPort: .*maxBufferedBytes \(0\) > 0/)
+    expect(() => webSocketPort(ws, { highWaterMark: Number.NaN })).toThrow(/highWaterMark \(NaN\) must be >= 0/)
   })
 })

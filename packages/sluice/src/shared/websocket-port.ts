@@ -8,6 +8,11 @@
  * The peer is untrusted, as everywhere: an incoming message longer than `maxMessageBytes` is refused before it
  * is parsed, and the socket is closed with 1009 ("message too big"), which ends every call on it. A message
  * that does not parse is passed on as `null`, which the host answers with a protocol error.
+ *
+ * Unlike a MessagePort, a socket has a send buffer that a peer can refuse to empty (it stops reading), and
+ * everything the host answers then piles up in this process. Stream credit bounds streams; the rest is bounded
+ * here, by `bufferedAmount`: above `highWaterMark` the server stops reading from the socket, so the peer cannot
+ * start new work whose answers would pile up; above `maxBufferedBytes` the socket is dropped.
  */
 import SuperJSON from 'superjson'
 import { DEFAULT_LIMITS } from './limits.js'
@@ -17,6 +22,8 @@ import type { Envelope } from './protocol.js'
 /** The WebSocket surface used: DOM `WebSocket` and `ws`'s `WebSocket` both fit. */
 export interface WebSocketLike {
   readonly readyState: number
+  /** Bytes given to send() and not yet handed to the network. */
+  readonly bufferedAmount: number
   send(data: string): void
   close(code?: number, reason?: string): void
   addEventListener(type: 'open' | 'close' | 'error', listener: () => void): void
@@ -25,9 +32,37 @@ export interface WebSocketLike {
   removeEventListener(type: 'message', listener: (event: { data: unknown }) => void): void
 }
 
+/** What `ws` (Node) has beyond the DOM surface; used when present. */
+interface NodeWebSocket {
+  readonly url?: string
+  pause(): void
+  resume(): void
+  terminate(): void
+  send(data: string, written: (error?: Error) => void): void
+}
+
 export interface WebSocketPortOptions {
   /** Refuse incoming messages longer than this many bytes (UTF-8). Default `DEFAULT_LIMITS.maxMessageBytes`. */
   maxMessageBytes?: number
+  /**
+   * While more than this many bytes wait unsent (`bufferedAmount`), stop reading from the socket, so that a
+   * peer that does not read cannot start new work whose answers would pile up here. Reading resumes once the
+   * buffer has drained to half of it. Default 1 MiB. Applies where reading can be paused: see `pauseReading`.
+   */
+  highWaterMark?: number
+  /**
+   * Drop the socket when more than this many bytes wait unsent, and say why through `onError`: the peer is
+   * not reading, and what is already under way (answers to calls already read, stream items within credit,
+   * events) would otherwise grow without bound. Default `2 × maxMessageBytes`, so that one message of the
+   * largest size a peer may send always fits behind a full one.
+   */
+  maxBufferedBytes?: number
+  /**
+   * Whether `highWaterMark` pauses reading. Default: true for a socket that a `ws` server accepted (it has
+   * `pause()` and no `url`), false otherwise. A page's DOM WebSocket cannot pause. A client should not pause:
+   * if both ends stopped reading while each waits for the other to drain, neither would ever drain.
+   */
+  pauseReading?: boolean
   /** Told why the adapter closed the socket or dropped a message. Default `console.warn`. */
   onError?: (message: string) => void
 }
@@ -76,21 +111,80 @@ function exceeds(s: string, max: number): boolean {
  * MessagePort; each envelope is one superjson text message. Sends made before the socket opens wait for it.
  * An incoming message over `maxMessageBytes` (default `DEFAULT_LIMITS.maxMessageBytes`) is refused before it
  * is parsed and the socket is closed with 1009; a message that does not parse is answered with a protocol error.
+ * A server stops reading from a peer that leaves more than `highWaterMark` (1 MiB) unread, and drops it past
+ * `maxBufferedBytes` (2 × `maxMessageBytes`).
  * @see sluice/docs/web-mode.md#websocketport
  */
 export function webSocketPort(ws: WebSocketLike, options: WebSocketPortOptions = {}): Port {
   const maxBytes = options.maxMessageBytes ?? DEFAULT_LIMITS.maxMessageBytes
+  const highWater = options.highWaterMark ?? 1024 * 1024
+  const maxBuffered = options.maxBufferedBytes ?? 2 * maxBytes
   const report = options.onError ?? ((m: string) => console.warn(m))
+  const node = ws as WebSocketLike & Partial<NodeWebSocket>
+  const canPause = typeof node.pause === 'function' && typeof node.resume === 'function'
+  const pauseReading = canPause && (options.pauseReading ?? node.url === undefined)
+  if (!(highWater >= 0) || !(maxBuffered > 0)) {
+    throw new RangeError(`sluice: webSocketPort: highWaterMark (${highWater}) must be >= 0 and maxBufferedBytes (${maxBuffered}) > 0`)
+  }
   let queue: string[] | undefined = ws.readyState === CONNECTING ? [] : undefined
+  // closed: nothing more is sent or delivered. ended: the listener's close() has run (at most once).
   let closed = false
+  let ended = false
+  let pausedByUs = false
   let onMessage: ((event: { data: unknown }) => void) | undefined
   let onClose: (() => void) | undefined
+
+  // A browser page may close only with 1000 or 3000-4999; there the code is dropped rather than throwing.
+  const closeSocket = (code: number, reason: string) => {
+    try {
+      ws.close(code, reason)
+    } catch {
+      try {
+        ws.close()
+      } catch {
+        // Already closed.
+      }
+    }
+  }
+
+  // Called by `ws` once a send has been handed to the network. The last send's callback runs when the buffer
+  // is empty, so a paused socket always gets here again unless the peer stops reading for good (then the
+  // buffer stays under maxBufferedBytes, or the socket is dropped).
+  const written = () => {
+    if (pausedByUs && !closed && ws.bufferedAmount <= highWater / 2) {
+      pausedByUs = false
+      node.resume!()
+    }
+  }
+
+  const transmit = (text: string) => {
+    if (pauseReading) node.send!(text, written)
+    else ws.send(text)
+    const buffered = ws.bufferedAmount
+    if (buffered > maxBuffered) {
+      report(
+        `sluice: webSocketPort: ${buffered} bytes wait unsent, over maxBufferedBytes (${maxBuffered}): the peer is not reading; dropping the socket`,
+      )
+      closed = true
+      queue = undefined
+      // The peer is not reading, so a close frame would wait behind everything else; drop the bytes now.
+      if (typeof node.terminate === 'function') node.terminate()
+      else closeSocket(1008, 'sluice: peer not reading')
+      // End the peer now rather than when the socket's close event comes (a DOM socket waits for a handshake).
+      queueMicrotask(() => onClose?.())
+      return
+    }
+    if (pauseReading && !pausedByUs && buffered > highWater) {
+      pausedByUs = true
+      node.pause!()
+    }
+  }
 
   // Sends wait in the queue until the socket opens; the listener is there from the start, not from listen().
   const onOpen = () => {
     const q = queue
     queue = undefined
-    if (q !== undefined && !closed) for (const text of q) ws.send(text)
+    if (q !== undefined) for (const text of q) if (!closed) transmit(text)
   }
   if (queue !== undefined) ws.addEventListener('open', onOpen)
   // A `ws` socket throws an 'error' that nobody listens to; the 'close' that follows is what ends the port.
@@ -102,7 +196,7 @@ export function webSocketPort(ws: WebSocketLike, options: WebSocketPortOptions =
       if (closed) return
       const text = wire.stringify(envelope)
       if (queue !== undefined) queue.push(text)
-      else if (ws.readyState === OPEN) ws.send(text)
+      else if (ws.readyState === OPEN) transmit(text)
       // CLOSING or CLOSED: a send on a dead port is a no-op, as postMessage on a closed MessagePort is.
     },
     listen(message, close) {
@@ -115,7 +209,7 @@ export function webSocketPort(ws: WebSocketLike, options: WebSocketPortOptions =
         }
         if (exceeds(data, maxBytes)) {
           report(`sluice: webSocketPort: a message of more than ${maxBytes} bytes arrived (limits.maxMessageBytes); closing the socket`)
-          ws.close(1009, 'sluice: message too big')
+          closeSocket(1009, 'sluice: message too big')
           return
         }
         let envelope: unknown
@@ -127,28 +221,25 @@ export function webSocketPort(ws: WebSocketLike, options: WebSocketPortOptions =
         message(envelope)
       }
       onClose = () => {
-        if (closed) return
         closed = true
         queue = undefined
+        if (ended) return
+        ended = true
         close()
       }
       ws.addEventListener('message', onMessage)
       ws.addEventListener('close', onClose)
     },
     close() {
-      if (!closed) {
-        closed = true
-        queue = undefined
-      }
+      closed = true
+      queue = undefined
+      // The host closed this port: it needs no close() back.
+      ended = true
       if (onMessage) ws.removeEventListener('message', onMessage)
       if (onClose) ws.removeEventListener('close', onClose)
       ws.removeEventListener('open', onOpen)
       ws.removeEventListener('error', onError)
-      try {
-        ws.close(1000, 'sluice: closed')
-      } catch {
-        // Already closed.
-      }
+      closeSocket(1000, 'sluice: closed')
     },
   }
 }
