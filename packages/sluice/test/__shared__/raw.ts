@@ -1,0 +1,87 @@
+/**
+ * A raw peer: speaks frames on a real port with no client in between, as a hostile page would, and records
+ * what the host answers. Used by the untrusted-input style tests in test/reliability/.
+ */
+import type { MessagePort } from 'node:worker_threads'
+
+export interface WireFrame {
+  t: string
+  id?: number
+  ref?: number
+  call?: number
+  n?: number
+  message?: string
+  frame?: string
+  cancel?: true
+  error?: { name: string; message: string }
+  value?: unknown
+  items?: unknown[]
+}
+
+export interface RawPeer {
+  /** Frames received and not yet taken by `next()` (only when `keep` is on). */
+  readonly frames: WireFrame[]
+  /** Total frames received. */
+  received: number
+  send(envelope: unknown): void
+  /** Takes the first frame matching `predicate`, waiting up to `ms` for it. */
+  next(predicate?: (f: WireFrame) => boolean, ms?: number): Promise<WireFrame>
+  close(): void
+}
+
+export function rawPeer(port: MessagePort, options: { keep?: boolean; onFrame?: (f: WireFrame) => void } = {}): RawPeer {
+  const keep = options.keep ?? true
+  const frames: WireFrame[] = []
+  const peer: RawPeer = {
+    frames,
+    received: 0,
+    send: (envelope) => port.postMessage(envelope),
+    async next(predicate = () => true, ms = 2000) {
+      const until = Date.now() + ms
+      for (;;) {
+        const i = frames.findIndex(predicate)
+        if (i >= 0) return frames.splice(i, 1)[0]!
+        if (Date.now() > until) {
+          const tail = JSON.stringify(frames.slice(-5)).slice(0, 600)
+          throw new Error(`the host sent no matching frame within ${ms} ms; last frames: ${tail}`)
+        }
+        await new Promise((r) => setTimeout(r, 2))
+      }
+    },
+    close: () => port.close(),
+  }
+  port.on('message', (data: unknown) => {
+    if (!Array.isArray(data)) return
+    for (const f of data as WireFrame[]) {
+      peer.received++
+      options.onFrame?.(f)
+      if (keep) frames.push(f)
+    }
+  })
+  return peer
+}
+
+/** Waits until `predicate` holds, polling; fails with `what` after `ms`. */
+export async function until(predicate: () => boolean | Promise<boolean>, what: string, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms
+  while (!(await predicate())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 5))
+  }
+}
+
+/** `x = { a: x, b: x }`, `levels` times: a few hundred bytes on the wire, 2^levels paths for a tree walk. */
+export function dag(levels: number): object {
+  let x: object = { leaf: true }
+  for (let i = 0; i < levels; i++) x = { a: x, b: x }
+  return x
+}
+
+/** The same shape as a WireError: AggregateError nesting and a cause chain, each level holding the next twice. */
+export function dagWireError(levels: number): object {
+  let e: Record<string, unknown> = { name: 'Error', message: 'leaf' }
+  for (let i = 0; i < levels; i++) {
+    e = { name: 'AggregateError', message: `level ${i}`, errors: [e, e], cause: e, props: { v: { a: e, b: e } } }
+  }
+  return e
+}
