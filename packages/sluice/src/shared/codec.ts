@@ -11,6 +11,7 @@
  * travel by value: they are replaced by `null` and listed in `Encoded.r` with a ref id from the connection.
  */
 import SuperJSON from 'superjson'
+import { DEFAULT_LIMITS } from './limits.js'
 import type { Encoded, Items, RefKind, RefSlot } from './protocol.js'
 
 const sj = new SuperJSON()
@@ -77,12 +78,60 @@ export type RefReader = (kind: RefKind, id: number) => unknown
 const NOT_PLAIN: unique symbol = Symbol('not plain')
 const MAX_FAST_DEPTH = 64
 
+// ===============================================================================================================
+// Walk budgets
+// ===============================================================================================================
+// Values from a peer are graphs, not trees: structured clone keeps shared sub-objects shared, and superjson's
+// referential equalities do the same over text. A few kilobytes can describe 2^30 paths (`x = { a: x, b: x }`
+// thirty times), so any walk that treats a value as a tree can be made to run for hours. Every walk here
+// therefore visits each object once (identity-tracked) and counts what it visits against `maxNodes`
+// (limits.maxValueNodes); going over is a RangeError naming the limit, which the connection turns into an
+// error for that peer.
+
+/** Objects and arrays one walk of one value may visit. The host passes `limits.maxValueNodes`. */
+export const DEFAULT_MAX_NODES = DEFAULT_LIMITS.maxValueNodes
+
+/** Below this many objects, the fast copy does not track identity: small values are trees in practice. */
+const UNTRACKED_NODES = 1024
+
+class Budget {
+  nodes = 0
+  constructor(readonly max: number) {}
+  visit(): void {
+    if (++this.nodes > this.max) {
+      throw new RangeError(`sluice: a value holds more than ${this.max} objects (limits.maxValueNodes)`)
+    }
+  }
+}
+
+/** Thrown inside the untracked fast copy when the value turns out to be big: start again, tracking identity. */
+const RETRACK: unique symbol = Symbol('retrack')
+
+interface CopyState {
+  budget: Budget
+  /** Objects already copied, once the value is big enough to be worth tracking (see UNTRACKED_NODES). */
+  seen: Map<object, unknown> | undefined
+}
+
 const typedArrayProtos = new Set<object>(
   [Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array, Float32Array, Float64Array, BigInt64Array, BigUint64Array].map((c) => c.prototype),
 )
 
-/** A snapshot of `v`, or NOT_PLAIN when `v` holds anything structured clone would not carry faithfully. */
-function copyPlain(v: unknown, depth: number): unknown {
+/**
+ * A snapshot of `v`, or NOT_PLAIN when `v` holds anything structured clone would not carry faithfully.
+ * Shared sub-objects stay shared in the copy (as structured clone would keep them), and each is copied once.
+ */
+function copyPlain(v: unknown, maxNodes: number): unknown {
+  const state: CopyState = { budget: new Budget(maxNodes), seen: undefined }
+  try {
+    return copyNode(v, 0, state)
+  } catch (e) {
+    if (e !== RETRACK) throw e
+  }
+  return copyNode(v, 0, { budget: new Budget(maxNodes), seen: new Map() })
+}
+
+function copyNode(v: unknown, depth: number, state: CopyState): unknown {
   switch (typeof v) {
     case 'string':
     case 'number':
@@ -97,10 +146,19 @@ function copyPlain(v: unknown, depth: number): unknown {
   }
   if (v === null) return v
   if (depth > MAX_FAST_DEPTH) return NOT_PLAIN
+  const { seen } = state
+  if (seen !== undefined) {
+    const done = seen.get(v)
+    if (done !== undefined) return done
+  } else if (state.budget.nodes >= UNTRACKED_NODES) {
+    throw RETRACK
+  }
+  state.budget.visit()
   if (Array.isArray(v)) {
     const out = new Array(v.length)
+    seen?.set(v, out)
     for (let i = 0; i < v.length; i++) {
-      const c = copyPlain(v[i], depth + 1)
+      const c = copyNode(v[i], depth + 1, state)
       if (c === NOT_PLAIN) return NOT_PLAIN
       out[i] = c
     }
@@ -110,8 +168,9 @@ function copyPlain(v: unknown, depth: number): unknown {
   if (proto === Object.prototype || proto === null) {
     if (customChecks.length > 0 && customChecks.some((check) => check(v))) return NOT_PLAIN
     const out: Record<string, unknown> = {}
+    seen?.set(v, out)
     for (const key in v) {
-      const c = copyPlain((v as Record<string, unknown>)[key], depth + 1)
+      const c = copyNode((v as Record<string, unknown>)[key], depth + 1, state)
       if (c === NOT_PLAIN) return NOT_PLAIN
       out[key] = c
     }
@@ -122,9 +181,10 @@ function copyPlain(v: unknown, depth: number): unknown {
   if (v instanceof RegExp) return new RegExp(v)
   if (v instanceof Map) {
     const out = new Map()
+    seen?.set(v, out)
     for (const [k, x] of v) {
-      const ck = copyPlain(k, depth + 1)
-      const cx = copyPlain(x, depth + 1)
+      const ck = copyNode(k, depth + 1, state)
+      const cx = copyNode(x, depth + 1, state)
       if (ck === NOT_PLAIN || cx === NOT_PLAIN) return NOT_PLAIN
       out.set(ck, cx)
     }
@@ -132,8 +192,9 @@ function copyPlain(v: unknown, depth: number): unknown {
   }
   if (v instanceof Set) {
     const out = new Set()
+    seen?.set(v, out)
     for (const x of v) {
-      const c = copyPlain(x, depth + 1)
+      const c = copyNode(x, depth + 1, state)
       if (c === NOT_PLAIN) return NOT_PLAIN
       out.add(c)
     }
@@ -172,9 +233,9 @@ function isChannelEnd(v: object): boolean {
 /**
  * Copies `v`, replacing live objects found in plain objects and arrays by `null` and recording them in
  * `refs`. Live objects elsewhere (inside a Map, inside a class instance) are left for superjson, which
- * rejects them with its own error.
+ * rejects them with its own error. Each object is visited once: a shared one keeps its one copy.
  */
-function stripRefs(v: unknown, path: (string | number)[], refs: RefSlot[], write: RefWriter | undefined, depth: number): unknown {
+function stripRefs(v: unknown, path: (string | number)[], refs: RefSlot[], write: RefWriter | undefined, depth: number, seen: Map<object, unknown>, budget: Budget): unknown {
   const kind = refKindOf(v)
   if (kind !== undefined) {
     if (write === undefined) {
@@ -184,13 +245,19 @@ function stripRefs(v: unknown, path: (string | number)[], refs: RefSlot[], write
     return null
   }
   if (typeof v !== 'object' || v === null || depth > MAX_FAST_DEPTH) return v
+  if (seen.has(v)) return seen.get(v)
+  budget.visit()
+  seen.set(v, v)
   if (Array.isArray(v)) {
     let out: unknown[] | undefined
     for (let i = 0; i < v.length; i++) {
       path.push(i)
-      const c = stripRefs(v[i], path, refs, write, depth + 1)
+      const c = stripRefs(v[i], path, refs, write, depth + 1, seen, budget)
       path.pop()
-      if (c !== v[i]) (out ??= v.slice())[i] = c
+      if (c !== v[i]) {
+        if (out === undefined) seen.set(v, (out = v.slice()))
+        out[i] = c
+      }
     }
     return out ?? v
   }
@@ -200,29 +267,48 @@ function stripRefs(v: unknown, path: (string | number)[], refs: RefSlot[], write
   for (const key in v) {
     const x = (v as Record<string, unknown>)[key]
     path.push(key)
-    const c = stripRefs(x, path, refs, write, depth + 1)
+    const c = stripRefs(x, path, refs, write, depth + 1, seen, budget)
     path.pop()
-    if (c !== x) (out ??= { ...(v as Record<string, unknown>) })[key] = c
+    if (c !== x) {
+      if (out === undefined) seen.set(v, (out = { ...(v as Record<string, unknown>) }))
+      out[key] = c
+    }
   }
   return out ?? v
 }
 
-export function encode(value: unknown, write?: RefWriter): Encoded {
-  const fast = copyPlain(value, 0)
+export function encode(value: unknown, write?: RefWriter, maxNodes = DEFAULT_MAX_NODES): Encoded {
+  const fast = copyPlain(value, maxNodes)
   if (fast !== NOT_PLAIN) return { v: fast }
   const refs: RefSlot[] = []
-  const stripped = stripRefs(value, [], refs, write, 0)
-  const again = refs.length > 0 ? copyPlain(stripped, 0) : NOT_PLAIN
+  const stripped = stripRefs(value, [], refs, write, 0, new Map(), new Budget(maxNodes))
+  const again = refs.length > 0 ? copyPlain(stripped, maxNodes) : NOT_PLAIN
   if (again !== NOT_PLAIN) return { v: again, r: refs }
   const { json, meta } = sj.serialize(stripped)
   // superjson passes what it does not know (a symbol, a function inside a Map) through unchanged, and
   // postMessage would then throw at flush time, far from the cause. Refuse it here, naming where it is.
-  assertJson(json, [])
+  assertJson(json, [], new Set(), new Budget(maxNodes))
   const out: Encoded = { v: json }
   if (meta !== undefined) out.m = meta
   if (refs.length > 0) out.r = refs
   return out
 }
+
+/** A ref sits inside plain objects and arrays at most MAX_FAST_DEPTH deep (see stripRefs). */
+const MAX_REF_PATH = MAX_FAST_DEPTH + 1
+
+/**
+ * Counts every visit of a walk that treats `v` as a tree, the way superjson walks its meta, and refuses a value
+ * whose tree is too big or too deep; shared parts count once per path that reaches them.
+ */
+function countTree(v: unknown, depth: number, budget: Budget): void {
+  if (typeof v !== 'object' || v === null) return
+  if (depth > MAX_TREE_DEPTH) throw new RangeError(`sluice: a value is nested more than ${MAX_TREE_DEPTH} deep`)
+  budget.visit()
+  if (Array.isArray(v)) for (const x of v) countTree(x, depth + 1, budget)
+  else for (const key in v) countTree((v as Record<string, unknown>)[key], depth + 1, budget)
+}
+const MAX_TREE_DEPTH = 512
 
 const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype'])
 
@@ -231,7 +317,7 @@ const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype'])
  * a function). Objects superjson did not recognise, like instances of unregistered classes, go through as
  * structured clone sends them: their own fields, without their prototype.
  */
-function assertJson(v: unknown, path: (string | number)[]): void {
+function assertJson(v: unknown, path: (string | number)[], seen: Set<object>, budget: Budget): void {
   switch (typeof v) {
     case 'string':
     case 'number':
@@ -240,12 +326,14 @@ function assertJson(v: unknown, path: (string | number)[]): void {
     case 'bigint':
       return
     case 'object':
-      if (v === null) return
+      if (v === null || seen.has(v)) return
+      seen.add(v)
+      budget.visit()
       if (Array.isArray(v)) {
-        v.forEach((x, i) => assertJson(x, [...path, i]))
+        v.forEach((x, i) => assertJson(x, [...path, i], seen, budget))
         return
       }
-      for (const key of Object.keys(v)) assertJson((v as Record<string, unknown>)[key], [...path, key])
+      for (const key of Object.keys(v)) assertJson((v as Record<string, unknown>)[key], [...path, key], seen, budget)
       return
   }
   const where = path.length ? path.join('.') : 'the top level'
@@ -253,20 +341,22 @@ function assertJson(v: unknown, path: (string | number)[]): void {
 }
 
 /** Decodes a batch of stream items (see `Items` in protocol.ts). Throws on a malformed batch. */
-export function decodeItems(frame: Items, read?: RefReader): unknown[] {
+export function decodeItems(frame: Items, read?: RefReader, maxNodes = DEFAULT_MAX_NODES): unknown[] {
   const { items, enc } = frame
   if (!Array.isArray(items)) throw new TypeError('malformed items: expected an array')
   if (enc === undefined) return items
   if (typeof enc !== 'object' || enc === null) throw new TypeError('malformed items: enc must be an object')
   return items.map((v, i) => {
     const extra = Object.hasOwn(enc, i) ? enc[i] : undefined
-    return extra === undefined ? v : decode({ v, m: extra.m, r: extra.r }, read)
+    return extra === undefined ? v : decode({ v, m: extra.m, r: extra.r }, read, maxNodes)
   })
 }
 
 /** Decodes a value from the (untrusted) peer. Throws on a malformed encoding; callers turn that into a protocol error. */
-export function decode(enc: Encoded, read?: RefReader): unknown {
+export function decode(enc: Encoded, read?: RefReader, maxNodes = DEFAULT_MAX_NODES): unknown {
   if (typeof enc !== 'object' || enc === null || !('v' in enc)) throw new TypeError('malformed value: expected { v }')
+  // superjson walks its meta as a tree: a meta that is a small graph of shared parts would walk for hours.
+  if (enc.m !== undefined) countTree(enc.m, 0, new Budget(maxNodes))
   let value = enc.m === undefined ? enc.v : sj.deserialize({ json: enc.v as never, meta: enc.m as never })
   if (enc.r !== undefined) {
     if (!Array.isArray(enc.r)) throw new TypeError('malformed value: refs must be an array')
@@ -276,6 +366,7 @@ export function decode(enc: Encoded, read?: RefReader): unknown {
       }
       if (read === undefined) throw new TypeError('malformed value: refs are not accepted here')
       const [path, kind, id] = slot
+      if (path.length > MAX_REF_PATH) throw new TypeError(`malformed value: a ref path is longer than ${MAX_REF_PATH}`)
       // Walk (and check) the path before importing, so a bad slot never leaves a half-made ref behind.
       let target = value as Record<string | number, unknown>
       for (let i = 0; i < path.length; i++) {

@@ -8,6 +8,17 @@ import { AbortError, DisconnectedError, isAbort, ProtocolError, ValidationError 
 import type { WireError } from './protocol.js'
 
 const MAX_CAUSE_DEPTH = 8
+/**
+ * Errors one serialization or deserialization may visit. An error is a graph: `cause` and `errors` may share
+ * parts (structured clone keeps them shared), so 8 levels of 10 shared errors would be 10^8 paths. Each error
+ * is visited once (memoized) and the total is capped; past the cap, an error stands in for the rest.
+ */
+const MAX_ERRORS = 1000
+
+interface Walk<K, V> {
+  memo: Map<K, V>
+  left: number
+}
 const SKIPPED_PROPS = new Set(['name', 'message', 'stack', 'cause', 'errors'])
 
 const builtins: Record<string, new (message?: string) => Error> = {
@@ -22,15 +33,23 @@ const builtins: Record<string, new (message?: string) => Error> = {
   DisconnectedError,
 }
 
-export function serializeError(e: unknown, withStack: boolean, depth = 0): WireError {
+export function serializeError(e: unknown, withStack: boolean): WireError {
+  return serializeOne(e, withStack, 0, { memo: new Map(), left: MAX_ERRORS })
+}
+
+function serializeOne(e: unknown, withStack: boolean, depth: number, walk: Walk<unknown, WireError>): WireError {
+  const known = walk.memo.get(e)
+  if (known !== undefined) return known
+  if (--walk.left < 0) return { name: 'Error', message: `sluice: more than ${MAX_ERRORS} nested errors; the rest were dropped` }
   if (isAbort(e)) return { name: 'AbortError', message: 'aborted by the host', abort: safeEncode(e.value) }
   if (!(e instanceof Error)) return { name: 'Error', message: describe(e), value: safeEncode(e) }
   const out: WireError = { name: String(e.name), message: String(e.message) }
+  walk.memo.set(e, out)
   if (withStack && typeof e.stack === 'string') out.stack = e.stack
   if (depth < MAX_CAUSE_DEPTH) {
-    if ('cause' in e && e.cause !== undefined) out.cause = serializeError(e.cause, withStack, depth + 1)
+    if ('cause' in e && e.cause !== undefined) out.cause = serializeOne(e.cause, withStack, depth + 1, walk)
     if (e instanceof AggregateError && Array.isArray(e.errors)) {
-      out.errors = e.errors.map((x) => serializeError(x, withStack, depth + 1))
+      out.errors = e.errors.slice(0, Math.max(0, walk.left)).map((x) => serializeOne(x, withStack, depth + 1, walk))
     }
   }
   if (e instanceof AbortError) out.abort = safeEncode(e.abortValue)
@@ -54,28 +73,43 @@ function safeEncode(v: unknown) {
   }
 }
 
+/** A short text for a thrown non-Error. Bounded: the value may be a peer's graph of shared parts. */
 function describe(v: unknown): string {
+  if (typeof v === 'string') return v
+  let visits = 0
   try {
-    return typeof v === 'string' ? v : (JSON.stringify(v) ?? String(v))
+    return (
+      JSON.stringify(v, (_key, x: unknown) => {
+        if (++visits > 1000) throw new RangeError('too large to describe')
+        return typeof x === 'bigint' ? `${x}n` : x
+      }) ?? String(v)
+    )
   } catch {
     return Object.prototype.toString.call(v)
   }
 }
 
 /** Rebuilds an error. The input may come from an untrusted peer: every field is checked, and this never throws. */
-export function deserializeError(w: WireError, depth = 0): unknown {
+export function deserializeError(w: WireError): unknown {
+  return deserializeOne(w, 0, { memo: new Map(), left: MAX_ERRORS })
+}
+
+function deserializeOne(w: WireError, depth: number, walk: Walk<WireError, unknown>): unknown {
   if (typeof w !== 'object' || w === null) return new ProtocolError('sluice: malformed error from the peer')
+  const known = walk.memo.get(w)
+  if (known !== undefined) return known
+  if (--walk.left < 0) return new ProtocolError(`sluice: more than ${MAX_ERRORS} nested errors from the peer; the rest were dropped`)
   if (w.value !== undefined) return safeDecode(w.value)
   const message = typeof w.message === 'string' ? w.message : ''
   const name = typeof w.name === 'string' ? w.name : 'Error'
   const causeWire = depth < MAX_CAUSE_DEPTH && w.cause !== undefined ? w.cause : undefined
-  const options = causeWire !== undefined ? { cause: deserializeError(causeWire, depth + 1) } : undefined
+  const options = causeWire !== undefined ? { cause: deserializeOne(causeWire, depth + 1, walk) } : undefined
   let err: Error
   const cls = typeof w.cls === 'string' ? classForName(w.cls) : undefined
   if (w.abort !== undefined || name === 'AbortError') {
     err = new AbortError(message, w.abort !== undefined ? safeDecode(w.abort) : undefined, options)
   } else if (Array.isArray(w.errors) && depth < MAX_CAUSE_DEPTH) {
-    err = new AggregateError(w.errors.map((x) => deserializeError(x, depth + 1)), message, options)
+    err = new AggregateError(w.errors.slice(0, Math.max(0, walk.left)).map((x) => deserializeOne(x, depth + 1, walk)), message, options)
   } else if (name === 'ValidationError') {
     err = new ValidationError(message, [])
   } else if (cls !== undefined) {
@@ -88,6 +122,7 @@ export function deserializeError(w: WireError, depth = 0): unknown {
     err = new Ctor(message)
     if (options) Object.defineProperty(err, 'cause', { value: options.cause, writable: true, configurable: true })
   }
+  walk.memo.set(w, err)
   if (err.name !== name) Object.defineProperty(err, 'name', { value: name, writable: true, configurable: true })
   if (typeof w.stack === 'string') Object.defineProperty(err, 'stack', { value: w.stack, writable: true, configurable: true })
   if (w.props !== undefined) {
