@@ -18,6 +18,7 @@
  * Yields go into the connection's outbox as they are produced; `return` and `error` go in after them and
  * flush at once. The outbox never reorders, so the client sees every yield before the end of its stream.
  */
+import { dispose } from '../shared/dispose.js'
 import type { Encoded } from '../shared/protocol.js'
 import type { Outbox } from '../shared/outbox.js'
 import { type CallContext, contextFollowsAwait, contextStore } from './context.js'
@@ -113,7 +114,11 @@ async function drive(entry: Entry, state: StreamState, hooks: DriverHooks): Prom
       // Without AsyncLocalStorage, each step must enter the call's context for getContext() to work in the
       // generator's body. With it, this loop already runs inside the context (see startStream).
       const step = await (contextFollowsAwait ? state.iterator.next() : contextStore.run(entry.ctx, () => state.iterator.next()))
-      if (entry.done) return // cancelled while producing: the cancel path owns return() and onClose
+      if (entry.done) {
+        // Cancelled while producing: the cancel path owns return() and onClose. This item will never be read.
+        if (step.done !== true) dispose(step.value, entry.reason)
+        return
+      }
       if (step.done) {
         const value = hooks.encode(step.value)
         entry.done = true

@@ -43,6 +43,8 @@ export class ChannelCore<Send, Receive> implements ChannelEnd<Send, Receive> {
   private delivering = false
   private consumed = 0
   private granted = false
+  /** Values the other end may still send: what this end granted, less what arrived. */
+  private receivable = 0
   closed = false
   private reason: unknown
 
@@ -66,6 +68,7 @@ export class ChannelCore<Send, Receive> implements ChannelEnd<Send, Receive> {
   open(): void {
     if (this.granted || this.link === undefined || this.closed) return
     this.granted = true
+    this.receivable += this.window
     this.link.pull(this.window)
   }
 
@@ -98,18 +101,24 @@ export class ChannelCore<Send, Receive> implements ChannelEnd<Send, Receive> {
 
   // ---- from the connection --------------------------------------------------------------------------------
 
-  /** The other end granted `n` more sends. */
-  grant(n: number): void {
+  /** The other end granted `n` more sends. Returns false, and grants nothing, past `maxCredit` outstanding. */
+  grant(n: number, maxCredit = Infinity): boolean {
+    if (this.closed) return true
+    if (this.sendCredit + n > maxCredit) return false
     this.sendCredit += n
     this.open()
     for (const w of this.sendWaiters.splice(0)) w.resolve()
+    return true
   }
 
-  /** Values from the other end. */
-  receive(values: Receive[]): void {
-    if (this.closed) return
-    this.inbox.push(...values)
+  /** Values from the other end. Returns false, and takes none, when they exceed what this end granted. */
+  receive(values: Receive[]): boolean {
+    if (this.closed) return true
+    if (values.length > this.receivable) return false
+    this.receivable -= values.length
+    for (const value of values) this.inbox.push(value)
     void this.deliver()
+    return true
   }
 
   /** The other end closed (reason undefined), or the connection went away (reason is the error). */
@@ -147,7 +156,10 @@ export class ChannelCore<Send, Receive> implements ChannelEnd<Send, Receive> {
         const pending = results.filter((r): r is Promise<void> => typeof (r as Promise<void>)?.then === 'function')
         if (pending.length > 0) await Promise.allSettled(pending)
         if (++this.consumed * 2 >= this.window || this.inbox.length === 0) {
-          if (!this.closed) this.link?.pull(this.consumed)
+          if (!this.closed && this.link !== undefined) {
+            this.receivable += this.consumed
+            this.link.pull(this.consumed)
+          }
           this.consumed = 0
         }
       }

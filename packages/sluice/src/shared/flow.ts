@@ -11,6 +11,7 @@
  * consumed so far when its reader waits on an empty queue). So an unread stream costs nothing, a slow reader
  * pauses the source, and at most one window of items is ever in flight or queued.
  */
+import { dispose } from './dispose.js'
 import type { Encoded } from './protocol.js'
 
 /** What an Inbound needs from its connection. */
@@ -25,6 +26,8 @@ export class Inbound<T> {
   private waiter: { resolve: (r: IteratorResult<T, undefined>) => void; reject: (e: unknown) => void } | undefined
   private granted = 0
   private consumed = 0
+  /** Items the producer may still send: everything granted, less everything that arrived. */
+  private receivable = 0
   private ended = false
   private error: unknown
   private failed = false
@@ -39,15 +42,21 @@ export class Inbound<T> {
     return this.ended || this.cancelled
   }
 
-  /** Items from the producer. */
-  push(items: T[]): void {
-    if (this.done) return
+  /**
+   * Items from the producer. Returns false, and takes none, when they exceed the credit granted: a producer
+   * that ignores credit would otherwise fill this queue without bound.
+   */
+  push(items: T[]): boolean {
+    if (this.done) return true
+    if (items.length > this.receivable) return false
+    this.receivable -= items.length
     for (const item of items) this.items.push(item)
     const waiter = this.waiter
     if (waiter !== undefined && this.head < this.items.length) {
       this.waiter = undefined
       waiter.resolve({ value: this.take(), done: false })
     }
+    return true
   }
 
   /** The producer finished (or failed with `error`). Queued items are still delivered first. */
@@ -70,20 +79,27 @@ export class Inbound<T> {
     if (this.ended) return this.failed ? Promise.reject(this.error) : Promise.resolve({ value: undefined, done: true })
     if (this.granted === 0) {
       this.granted = this.window
-      this.link.pull(this.window)
+      this.pull(this.window)
     } else if (this.consumed > 0) {
-      this.link.pull(this.consumed)
+      this.pull(this.consumed)
       this.consumed = 0
     }
     return new Promise((resolve, reject) => (this.waiter = { resolve, reject }))
   }
 
-  /** The consumer gave up: tell the producer, and end here at once. */
+  private pull(n: number): void {
+    this.receivable += n
+    this.link.pull(n)
+  }
+
+  /** The consumer gave up: tell the producer, and end here at once. Items nobody will read are disposed. */
   cancel(reason?: unknown): void {
     if (this.done) return
     this.cancelled = true
+    const dropped = this.items.slice(this.head)
     this.items = []
     this.head = 0
+    for (const item of dropped) dispose(item, reason)
     this.link.cancel(reason)
     const waiter = this.waiter
     this.waiter = undefined
@@ -97,7 +113,7 @@ export class Inbound<T> {
       this.head = 0
     }
     if (++this.consumed * 2 >= this.window && !this.ended) {
-      this.link.pull(this.consumed)
+      this.pull(this.consumed)
       this.consumed = 0
     }
     return item
@@ -153,7 +169,11 @@ export class Outbound {
     try {
       while (this.credit > 0 && !this.done) {
         const step = await this.source.next()
-        if (this.done) return
+        if (this.done) {
+          // Cancelled while the source was producing this item: nobody will read it.
+          if (step.done !== true) dispose(step.value)
+          return
+        }
         if (step.done) {
           this.done = true
           this.link.end()

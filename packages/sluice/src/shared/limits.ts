@@ -37,6 +37,34 @@ export interface SluiceLimits {
    * sent as one argument; stream bigger data in chunks.
    */
   maxMessageBytes: number
+  /**
+   * Functions and promises live on one connection, in both directions together: callbacks and promises the
+   * peer passed in, and those the host sent it. Threat: a renderer passing a fresh callback in every call and
+   * never releasing one (300k of them held 295 MB). 4096 is far beyond what a UI holds at once.
+   */
+  maxRefs: number
+  /**
+   * Channels open on one connection. Threat: a renderer calling a method that returns a Channel over and over
+   * and never closing one (100k held 171 MB). 256 matches `maxStreams`.
+   */
+  maxChannels: number
+  /**
+   * ReadableStreams and async iterables passed as values (arguments, or inside results), open at once on one
+   * connection in both directions. Threat: 100k unread streams (450 MB). 256 matches `maxStreams`.
+   */
+  maxRefStreams: number
+  /**
+   * Calls from the host to one of the peer's callbacks still awaiting the peer's answer. Threat: a page that
+   * never answers, while the host calls its callback on a timer without awaiting (200k calls held 112 MB).
+   * A call past the limit rejects at once with a RangeError. 1024 is 16 seconds of a 60 Hz tick.
+   */
+  maxCallbackCalls: number
+  /**
+   * Objects and arrays one walk of one value may visit (decoding, copying, checking). Threat: a few kilobytes
+   * that describe shared sub-objects, which a tree walk would visit 2^30 times. Every walk visits each object
+   * once, so this bounds only truly large values; 1M objects is about 100 MB of data.
+   */
+  maxValueNodes: number
 }
 
 /** The defaults, documented field by field on `SluiceLimits` and in docs/limits.md. */
@@ -48,4 +76,9 @@ export const DEFAULT_LIMITS: Readonly<SluiceLimits> = Object.freeze({
   maxPathDepth: 8,
   maxCredit: 1024,
   maxMessageBytes: 64 * 1024 * 1024,
+  maxRefs: 4096,
+  maxChannels: 256,
+  maxRefStreams: 256,
+  maxCallbackCalls: 1024,
+  maxValueNodes: 1_000_000,
 })

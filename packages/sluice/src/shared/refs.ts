@@ -24,7 +24,8 @@
  *   function rejects its calls.
  */
 import { ChannelCore, coreOfToken } from './channel.js'
-import { decode, decodeItems, encode } from './codec.js'
+import { decode, decodeItems, DEFAULT_MAX_NODES, encode } from './codec.js'
+import { dispose, RELEASE } from './dispose.js'
 import { ProtocolError } from './errors.js'
 import { Inbound, Outbound } from './flow.js'
 import type { Outbox } from './outbox.js'
@@ -41,6 +42,44 @@ export interface RefTableOptions {
   withStack: boolean
   /** Called whenever the number of live refs may have dropped (the host uses it to retire closed connections). */
   onChange: () => void
+  /** Caps on live refs, both directions together (the host passes its `SluiceLimits`; a client trusts its host). */
+  limits?: Partial<RefLimits>
+}
+
+/** The `SluiceLimits` fields a ref table enforces (see limits.ts for the threat behind each). */
+export interface RefLimits {
+  maxRefs: number
+  maxChannels: number
+  maxRefStreams: number
+  maxCallbackCalls: number
+  maxValueNodes: number
+}
+
+/** Which limit a ref kind counts against. */
+type Bucket = 'refs' | 'channels' | 'streams'
+const BUCKET: Record<string, Bucket> = { function: 'refs', promise: 'refs', readable: 'streams', iterable: 'streams', channel: 'channels' }
+const LIMIT_OF: Record<Bucket, keyof RefLimits> = { refs: 'maxRefs', channels: 'maxChannels', streams: 'maxRefStreams' }
+const WHAT: Record<Bucket, string> = { refs: 'functions and promises', channels: 'channels', streams: 'streams passed as values' }
+
+/** A map of refs that keeps the per-bucket counts the limits are checked against. */
+class CountedMap<V extends { kind: string }> extends Map<number, V> {
+  constructor(private readonly counts: Record<Bucket, number>) {
+    super()
+  }
+  override set(id: number, entry: V): this {
+    if (!this.has(id)) this.counts[BUCKET[entry.kind]!]++
+    return super.set(id, entry)
+  }
+  override delete(id: number): boolean {
+    const entry = this.get(id)
+    if (entry === undefined) return false
+    this.counts[BUCKET[entry.kind]!]--
+    return super.delete(id)
+  }
+  override clear(): void {
+    for (const entry of this.values()) this.counts[BUCKET[entry.kind]!]--
+    super.clear()
+  }
 }
 
 type Exported =
@@ -59,7 +98,7 @@ const isInt = (x: unknown): x is number => Number.isSafeInteger(x) && x !== 0
 const isCount = (x: unknown): x is number => Number.isSafeInteger(x) && (x as number) > 0
 
 const RELEASED = Symbol('sluice.released')
-const RELEASE = Symbol('sluice.release')
+const ignore = (): void => {}
 
 /**
  * Process: any.
@@ -74,10 +113,14 @@ export function release(fn: unknown): void {
 export class RefTable {
   private readonly step: number
   private nextId: number
-  private readonly exported = new Map<number, Exported>()
+  private readonly counts: Record<Bucket, number> = { refs: 0, channels: 0, streams: 0 }
+  private readonly exported = new CountedMap<Exported>(this.counts)
   private readonly exportedFns = new WeakMap<Function, number>()
-  private readonly imported = new Map<number, Imported>()
-  private readonly calls = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>()
+  private readonly imported = new CountedMap<Imported>(this.counts)
+  private readonly calls = new Map<number, { ref: number; resolve: (v: unknown) => void; reject: (e: unknown) => void }>()
+  /** Calls in flight per function ref of the peer's, for `maxCallbackCalls`. */
+  private readonly callsPerRef = new Map<number, number>()
+  private readonly limits: RefLimits
   private nextCall = 1
   private closedWith: Error | undefined
   private readonly gc: FinalizationRegistry<number> | undefined
@@ -88,6 +131,7 @@ export class RefTable {
   ) {
     this.step = options.side === 'host' ? -1 : 1
     this.nextId = this.step
+    this.limits = { maxRefs: Infinity, maxChannels: Infinity, maxRefStreams: Infinity, maxCallbackCalls: Infinity, maxValueNodes: DEFAULT_MAX_NODES, ...options.limits }
     this.gc = typeof FinalizationRegistry === 'function' ? new FinalizationRegistry((id) => this.collected(id)) : undefined
   }
 
@@ -99,12 +143,58 @@ export class RefTable {
   private readonly write = (kind: RefKind, value: unknown): number => this.export(kind, value)
   private readonly read = (kind: RefKind, id: number): unknown => this.import(kind, id)
 
+  /**
+   * Encodes `value`, exporting the live objects in it. If it cannot be sent, the refs already made for it are
+   * revoked and every live object in it is disposed (nobody will ever receive them), then the error is thrown.
+   */
   encode(value: unknown): Encoded {
-    return encode(value, this.write)
+    const written: number[] = []
+    try {
+      return encode(
+        value,
+        (kind, v) => {
+          const id = this.export(kind, v)
+          written.push(id)
+          return id
+        },
+        this.limits.maxValueNodes,
+      )
+    } catch (e) {
+      for (const id of written) this.revoke(id, e)
+      dispose(value, e)
+      throw e
+    }
   }
 
   decode(value: Encoded): unknown {
-    return decode(value, this.read)
+    return decode(value, this.read, this.limits.maxValueNodes)
+  }
+
+  /** Decodes stream items from the peer (see `Items`), with this table's limits. */
+  decodeItems(frame: Parameters<typeof decodeItems>[0]): unknown[] {
+    return decodeItems(frame, this.read, this.limits.maxValueNodes)
+  }
+
+  /** Throws when one more ref of `kind` would pass its limit on this connection. */
+  private checkLimit(kind: RefKind, error: (message: string) => Error): void {
+    const bucket = BUCKET[kind]
+    if (bucket === undefined) return
+    const limit = this.limits[LIMIT_OF[bucket]]
+    if (this.counts[bucket] >= limit) {
+      throw error(`sluice: too many ${WHAT[bucket]} live on this connection (limits.${LIMIT_OF[bucket]} is ${limit})`)
+    }
+  }
+
+  /** Undoes one `export()` of a value that could not be sent after all. */
+  private revoke(id: number, reason: unknown): void {
+    const entry = this.exported.get(id)
+    if (entry === undefined) return
+    if (entry.kind === 'function' && --entry.sent > 0) return
+    this.exported.delete(id)
+    if (entry.kind === 'function') this.exportedFns.delete(entry.fn)
+    else if (entry.kind === 'readable' || entry.kind === 'iterable') entry.out.cancel(reason)
+    else if (entry.kind === 'channel') entry.core.finish(reason)
+    this.changed()
   }
 
   private mine(id: number): boolean {
@@ -126,6 +216,7 @@ export class RefTable {
         return known!
       }
     }
+    this.checkLimit(kind, (m) => new RangeError(m))
     const id = this.nextId
     this.nextId += this.step
     switch (kind) {
@@ -177,7 +268,11 @@ export class RefTable {
   }
 
   private settleExported(id: number, value: unknown, error: unknown, failed: boolean): void {
-    if (!this.exported.delete(id) || this.closedWith !== undefined) return
+    if (!this.exported.delete(id) || this.closedWith !== undefined) {
+      // The peer is gone (or the promise was revoked): what it resolved to will never be delivered.
+      if (!failed) dispose(value, this.closedWith)
+      return
+    }
     if (failed) {
       this.outbox.push({ t: 'ref-settle', ref: id, error: this.wireError(error) })
     } else {
@@ -212,6 +307,7 @@ export class RefTable {
     if (!isInt(id) || this.mine(id)) throw new ProtocolError(`bad ref id ${String(id)}`)
     if (this.closedWith !== undefined) throw this.closedWith
     const known = this.imported.get(id)
+    if (known === undefined || kind !== 'function') this.checkLimit(kind, (m) => new ProtocolError(m))
     switch (kind) {
       case 'function': {
         if (known?.kind === 'function') {
@@ -227,6 +323,10 @@ export class RefTable {
         if (known !== undefined) throw new ProtocolError(`ref ${id} is already in use`)
         let settle!: { resolve: (v: unknown) => void; reject: (e: unknown) => void }
         const promise = new Promise((resolve, reject) => (settle = { resolve, reject }))
+        // Handled from birth: the peer decides when (and whether) this rejects, and a rejection nobody awaits
+        // (the call was refused, the handler ignored it) must not become an unhandled rejection in this process.
+        // Code that awaits it still sees the error.
+        promise.catch(ignore)
         this.imported.set(id, { kind, promise, ...settle })
         return promise
       }
@@ -283,8 +383,27 @@ export class RefTable {
     return proxy
   }
 
+  /**
+   * Calls the peer's function `ref`. The promise is handled from birth, like an imported promise: a callback
+   * called without awaiting (a progress tick) must not kill this process when the peer answers with an error
+   * or goes away. Code that awaits the call still sees the error.
+   */
   private callRemote(ref: number, args: unknown[]): Promise<unknown> {
+    const promise = this.startCall(ref, args)
+    promise.catch(ignore)
+    return promise
+  }
+
+  private startCall(ref: number, args: unknown[]): Promise<unknown> {
     if (this.closedWith !== undefined) return Promise.reject(this.closedWith)
+    const inFlight = this.callsPerRef.get(ref) ?? 0
+    if (inFlight >= this.limits.maxCallbackCalls) {
+      return Promise.reject(
+        new RangeError(
+          `sluice: ${inFlight} calls to this function from the peer are still unanswered (limits.maxCallbackCalls is ${this.limits.maxCallbackCalls}); await its calls, or call it less often`,
+        ),
+      )
+    }
     let encoded: Encoded
     try {
       encoded = this.encode(args)
@@ -292,10 +411,22 @@ export class RefTable {
       return Promise.reject(e)
     }
     const call = this.nextCall++
+    this.callsPerRef.set(ref, inFlight + 1)
     return new Promise((resolve, reject) => {
-      this.calls.set(call, { resolve, reject })
+      this.calls.set(call, { ref, resolve, reject })
       this.outbox.push({ t: 'ref-call', ref, call, args: encoded })
     })
+  }
+
+  /** A ref call was answered (or failed to go out): forget it. */
+  private endCall(call: number): { ref: number; resolve: (v: unknown) => void; reject: (e: unknown) => void } | undefined {
+    const pending = this.calls.get(call)
+    if (pending === undefined) return undefined
+    this.calls.delete(call)
+    const left = (this.callsPerRef.get(pending.ref) ?? 1) - 1
+    if (left > 0) this.callsPerRef.set(pending.ref, left)
+    else this.callsPerRef.delete(pending.ref)
+    return pending
   }
 
   /** The proxy for `id` was garbage-collected or released: tell the exporter how many sends that accounts for. */
@@ -340,7 +471,7 @@ export class RefTable {
         }
         Promise.resolve(result).then(
           (value) => {
-            if (this.closedWith !== undefined) return
+            if (this.closedWith !== undefined) return dispose(value, this.closedWith)
             try {
               this.outbox.push({ t: 'ref-result', call: frame.call, value: this.encode(value) })
             } catch (e) {
@@ -355,9 +486,8 @@ export class RefTable {
       }
       case 'ref-result': {
         // { t: 'ref-result', call, value | error }
-        const pending = isCount(frame.call) ? this.calls.get(frame.call) : undefined
+        const pending = isCount(frame.call) ? this.endCall(frame.call) : undefined
         if (pending === undefined) return
-        this.calls.delete(frame.call)
         this.settle(pending, frame)
         return
       }
@@ -387,14 +517,18 @@ export class RefTable {
         if (!Array.isArray(frame.items)) throw new ProtocolError('ref-push: items must be an array')
         const entry = this.mine(frame.ref) ? this.exported.get(frame.ref) : this.imported.get(frame.ref)
         if (entry === undefined) return
+        if (!(entry.kind === 'channel' || 'in' in entry)) throw new ProtocolError(`ref-push: ref ${frame.ref} does not receive items`)
         let items: unknown[]
         try {
-          items = decodeItems(frame, this.read)
+          items = this.decodeItems(frame)
         } catch (e) {
           throw new ProtocolError(`ref-push: ${(e as Error).message}`)
         }
-        if (entry.kind === 'channel') entry.core.receive(items)
-        else if ('in' in entry) entry.in.push(items)
+        const taken = entry.kind === 'channel' ? entry.core.receive(items) : entry.in.push(items)
+        if (!taken) {
+          for (const item of items) dispose(item)
+          throw new ProtocolError(`ref-push: ${items.length} items on ref ${frame.ref} exceed the credit granted`)
+        }
         return
       }
       case 'ref-pull': {
@@ -402,8 +536,9 @@ export class RefTable {
         if (!isInt(frame.ref) || !isCount(frame.n)) throw new ProtocolError('ref-pull: ref and n must be integers')
         const entry = this.mine(frame.ref) ? this.exported.get(frame.ref) : this.imported.get(frame.ref)
         if (entry === undefined) return
-        if (entry.kind === 'channel') entry.core.grant(frame.n)
-        else if ((entry.kind === 'readable' || entry.kind === 'iterable') && 'out' in entry) {
+        if (entry.kind === 'channel') {
+          if (!entry.core.grant(frame.n, this.options.maxCredit)) throw new ProtocolError(`ref-pull: more than ${this.options.maxCredit} credits outstanding on channel ${frame.ref}`)
+        } else if ((entry.kind === 'readable' || entry.kind === 'iterable') && 'out' in entry) {
           if (!entry.out.grant(frame.n)) throw new ProtocolError(`ref-pull: more than ${this.options.maxCredit} credits outstanding on ref ${frame.ref}`)
         }
         return
@@ -449,8 +584,7 @@ export class RefTable {
       case 'ref-result':
         return this.outbox.push({ t: 'ref-result', call: frame.call, error: wire })
       case 'ref-call': {
-        const pending = this.calls.get(frame.call)
-        this.calls.delete(frame.call)
+        const pending = this.endCall(frame.call)
         pending?.reject(new TypeError(`sluice: the arguments could not be sent: ${(error as Error)?.message ?? String(error)}`))
         return this.changed()
       }
@@ -497,6 +631,7 @@ export class RefTable {
     this.exported.clear()
     this.imported.clear()
     this.calls.clear()
+    this.callsPerRef.clear()
     this.changed()
   }
 
