@@ -6,6 +6,7 @@
  * connection carries on serving that peer and every other.
  */
 import { decode, encode } from '../shared/codec.js'
+import { dispose } from '../shared/dispose.js'
 import { AbortError, DisconnectedError, isAbort, ProtocolError } from '../shared/errors.js'
 import { DEFAULT_LIMITS, type SluiceLimits } from '../shared/limits.js'
 import { Outbox } from '../shared/outbox.js'
@@ -96,6 +97,31 @@ class HostCallContext implements CallContext {
 }
 const FORBIDDEN = new Set(['__proto__', 'constructor', 'prototype'])
 
+/** A plain object or a module namespace: what the api may nest methods in. */
+function isNamespace(node: unknown): node is object {
+  if (typeof node !== 'object' || node === null) return false
+  const proto = Object.getPrototypeOf(node)
+  return proto === Object.prototype || proto === null || isModule(node)
+}
+
+/**
+ * A module namespace, native or as a bundler or test runner builds one (`[Symbol.toStringTag]: 'Module'`). Only
+ * here are getters read: esbuild, Rollup and Vite expose each export binding as a getter, which returns the
+ * binding and runs nothing else. A getter on any other object is never run by a lookup.
+ */
+function isModule(node: object): boolean {
+  const tag = Object.getOwnPropertyDescriptor(node, Symbol.toStringTag)
+  return tag !== undefined && tag.value === 'Module'
+}
+
+function readBinding(get: () => unknown, node: object): unknown {
+  try {
+    return get.call(node)
+  } catch {
+    return undefined // a binding still in its temporal dead zone
+  }
+}
+
 interface Settings {
   limits: SluiceLimits
   credit: number
@@ -175,6 +201,7 @@ class HostConnection implements Connection {
       maxCredit: settings.limits.maxCredit,
       withStack: settings.dev,
       onChange: () => this.maybeIdle(),
+      limits: settings.limits,
     })
   }
 
@@ -257,18 +284,30 @@ class HostConnection implements Connection {
     if (typeof target === 'string') return this.reject(id, target)
     const method = path.length === 1 ? path[0]! : path.join('.')
     const ctrl = new LazyAbort()
+    // Live objects the arguments bring in (the peer's callbacks, promises, streams). A call refused after
+    // decoding must not leave them behind: they are disposed with it (released, cancelled, handled).
+    const live: unknown[] = []
+    const refuse = (message: string): void => {
+      dispose(live, new ProtocolError(`sluice: ${message}`))
+      this.reject(id, message)
+    }
     let args: unknown
     try {
       // Only a value with refs needs a reader; most calls carry plain data.
       const refs = (f.args as { r?: unknown } | null)?.r
-      args = decode(f.args, refs === undefined ? undefined : (kind, refId) => this.readRef(kind, refId, ctrl))
+      const reader = refs === undefined ? undefined : (kind: RefKind, refId: number) => {
+        const value = this.readRef(kind, refId, ctrl)
+        live.push(value)
+        return value
+      }
+      args = decode(f.args, reader, limits.maxValueNodes)
     } catch (e) {
-      return this.reject(id, `${method}: bad arguments: ${(e as Error).message}`)
+      return refuse(`${method}: bad arguments: ${(e as Error).message}`)
     }
-    if (!Array.isArray(args)) return this.reject(id, `${method}: arguments must be an array`)
-    if (args.length > limits.maxArgs) return this.reject(id, `${method}: ${args.length} arguments exceed the limit of ${limits.maxArgs}`)
+    if (!Array.isArray(args)) return refuse(`${method}: arguments must be an array`)
+    if (args.length > limits.maxArgs) return refuse(`${method}: ${args.length} arguments exceed the limit of ${limits.maxArgs}`)
     const arity = maxArity(target.fn)
-    if (args.length > arity) return this.reject(id, `api.${method} takes at most ${arity} argument${arity === 1 ? '' : 's'}, got ${args.length}`)
+    if (args.length > arity) return refuse(`api.${method} takes at most ${arity} argument${arity === 1 ? '' : 's'}, got ${args.length}`)
 
     const ctx = new HostCallContext(this.peer, method, ctrl)
     const entry: Entry = { id, ctx, ctrl, closers: ctx.closers, done: false, finished: false, stream: undefined }
@@ -285,19 +324,34 @@ class HostConnection implements Connection {
 
   /** Answers call `id` with a ProtocolError: the peer asked for something it may not have. */
   private reject(id: number, message: string): void {
-    this.outbox.push({ t: 'error', id, error: serializeError(new ProtocolError(`sluice: ${message}`), false) })
+    const error = new ProtocolError(`sluice: ${message}`)
+    this.outbox.push({ t: 'error', id, error: serializeError(error, false) })
+    this.settings.onError?.(error, { peer: this.peer, kind: 'protocol' })
   }
 
-  /** Finds `path` among the api's own members. Returns the function, or an error message naming the method. */
+  /**
+   * Finds `path` in the api. What is callable, exactly: a function held in an own, enumerable data property
+   * (never a getter, which would run here) of the api or of a namespace inside it, where a namespace is a
+   * plain object or a module namespace, reached the same way. So a class's static methods, the fields of an
+   * exported class instance, inherited members and `__proto__`/`constructor`/`prototype` are never callable.
+   * Returns the function, or an error message naming the method.
+   */
   private resolve(path: string[]): { fn: Function; self: unknown } | string {
     let self: unknown = undefined
     let node: unknown = this.api
     for (const key of path) {
-      if (FORBIDDEN.has(key) || (typeof node !== 'object' && typeof node !== 'function') || node === null || !Object.hasOwn(node, key)) {
-        return `no method 'api.${path.join('.')}' on the host`
+      if (FORBIDDEN.has(key) || !isNamespace(node)) return `no method 'api.${path.join('.')}' on the host`
+      let desc: PropertyDescriptor | undefined
+      try {
+        desc = Object.getOwnPropertyDescriptor(node, key)
+      } catch {
+        desc = undefined // a module binding still in its temporal dead zone
       }
+      if (desc === undefined || !desc.enumerable) return `no method 'api.${path.join('.')}' on the host`
       self = node
-      node = (node as Record<string, unknown>)[key]
+      if ('value' in desc) node = desc.value
+      else if (isModule(node) && desc.get !== undefined) node = readBinding(desc.get, node)
+      else return `no method 'api.${path.join('.')}' on the host`
     }
     if (typeof node !== 'function') return `'api.${path.join('.')}' is not a function on the host`
     return { fn: node, self }
@@ -316,10 +370,14 @@ class HostConnection implements Connection {
   }
 
   private resolveCall(entry: Entry, value: unknown): void {
-    if (!entry.done) {
+    if (entry.done) {
+      // Cancelled or disconnected while the handler ran: the result will never be delivered, so end what is
+      // live in it (a returned stream's source, a channel's onClose, a promise that follows the aborted signal).
+      dispose(value, entry.reason)
+    } else {
       let encoded: Encoded
       try {
-        encoded = encode(value, this.writeRef)
+        encoded = this.refs.encode(value)
       } catch (e) {
         return this.fail(entry, new TypeError(`sluice: api.${entry.ctx.method} returned a value that cannot be sent: ${(e as Error).message}`))
       }
@@ -345,7 +403,7 @@ class HostConnection implements Connection {
     startStream(entry, iterable, {
       credit: this.settings.credit,
       outbox: this.outbox,
-      encode: (v) => encode(v, this.writeRef),
+      encode: (v) => this.refs.encode(v),
       fail: (e) => this.fail(entry, e),
       finish: (reason) => this.finish(entry, reason),
     })
@@ -397,8 +455,6 @@ class HostConnection implements Connection {
   // -------------------------------------------------------------------------------------------------------------
   // Refs: live objects inside arguments and results
   // -------------------------------------------------------------------------------------------------------------
-
-  private readonly writeRef = (kind: RefKind, value: unknown): number => this.refs.export(kind, value)
 
   private readRef(kind: RefKind, id: number, ctrl: LazyAbort): unknown {
     // An AbortSignal argument becomes the call's own signal: the client aborting it cancels the call.
