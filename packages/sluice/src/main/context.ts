@@ -2,9 +2,11 @@
  * `getContext()`: which peer is calling, the call's AbortSignal, and `onClose`.
  *
  * Where Node's AsyncLocalStorage exists (Electron's main process, Node, utility processes) the context
- * follows the handler across every `await`. It is found with `process.getBuiltinModule`, a runtime lookup
- * rather than an import, so that this module still loads in a browser Web Worker. There, the context is
- * only visible synchronously: before a handler's first `await`, and in each generator step.
+ * follows the handler across every `await`. This module never imports it, so that it still loads in a browser
+ * Web Worker. It is found with `process.getBuiltinModule` (Node ≥ 20.16 / 22.3, so Electron ≥ 32), or handed
+ * in with `useAsyncLocalStorage()` by main-side code that knows it runs in Node: the `node` entry
+ * (main/node.ts) and serve(), which covers Electron 30–31's Node. Without it, the context is only visible
+ * synchronously: before a handler's first `await`, and in each generator step.
  */
 export interface Peer {
   /** The connection id, unique within the host. */
@@ -35,7 +37,9 @@ interface ContextStore {
   get(): CallContext | undefined
 }
 
-type ALS = new <T>() => { run<R>(store: T, fn: () => R): R; getStore(): T | undefined }
+/** Node's `AsyncLocalStorage` class, as far as the context uses it. */
+export type AsyncLocalStorageClass = new <T>() => { run<R>(store: T, fn: () => R): R; getStore(): T | undefined }
+type ALS = AsyncLocalStorageClass
 
 function findAsyncLocalStorage(): ALS | undefined {
   const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process
@@ -43,8 +47,7 @@ function findAsyncLocalStorage(): ALS | undefined {
   return mod?.AsyncLocalStorage
 }
 
-function createStore(): ContextStore {
-  const Als = findAsyncLocalStorage()
+function createStore(Als: ALS | undefined): ContextStore {
   if (Als !== undefined) {
     const als = new Als<CallContext>()
     return { run: (ctx, fn) => als.run(ctx, fn), get: () => als.getStore() }
@@ -64,10 +67,28 @@ function createStore(): ContextStore {
   }
 }
 
-export const contextStore: ContextStore = createStore()
+const found = findAsyncLocalStorage()
+let store: ContextStore = createStore(found)
 
-/** True when the context survives `await` (AsyncLocalStorage is available). */
-export const contextFollowsAwait = findAsyncLocalStorage() !== undefined
+/** The current store, behind a stable object: useAsyncLocalStorage() may swap what it delegates to. */
+export const contextStore: ContextStore = {
+  run: (ctx, fn) => store.run(ctx, fn),
+  get: () => store.get(),
+}
+
+/** True when the context survives `await` (AsyncLocalStorage is available). A live binding: see below. */
+export let contextFollowsAwait = found !== undefined
+
+/**
+ * Hands the context Node's AsyncLocalStorage, for runtimes where `process.getBuiltinModule` cannot find it.
+ * Main-side code that knows it runs in Node calls it once, before the first call is served; later calls do
+ * nothing. A call already running keeps the store it started with.
+ */
+export function useAsyncLocalStorage(Als: ALS): void {
+  if (contextFollowsAwait) return
+  store = createStore(Als)
+  contextFollowsAwait = true
+}
 
 /**
  * Process: Main (any host).
