@@ -22,12 +22,28 @@
  * security checklist recommends; a 204; a download; `beforeunload`), which would leave a live page with a
  * dead port; and the new document's hello may reach main before `did-navigate`, so "everything of this
  * frame" at commit time could include the fresh connection. The mark keeps the fresh one apart.
+ *
+ * ============================================================================================================
+ * A hello is untrusted, and so is the frame it names
+ * ============================================================================================================
+ * An exception thrown by an `ipcMain` listener is uncaught in main, and a frame can die between any two lines:
+ * `senderFrame` is `null` once the frame host is gone, `detached` while its document unloads, and every getter
+ * throws "Render frame was disposed…" once it is disposed (shell/browser/api/electron_api_web_frame_main.cc,
+ * `CheckRenderFrame`; spec/api-web-frame-main-spec.ts "is detached when unload handler sends IPC",
+ * "throws upon accessing properties when disposed"). So the frame is read once, in one guarded place, and
+ * `frame.postMessage` (which disentangles the port before it checks the frame, so a throw loses port2) is
+ * guarded too: its connection is closed at once.
+ *
+ * The reply echoes the hello's per-document token: `frame.postMessage` delivers into whatever document the
+ * frame holds when the message lands, and a reload may reuse the frame host, so without it a new page could
+ * adopt the old page's port, which main ends at the commit.
  */
 import { createHostCore, type HostOptions } from './host.js'
 import type { Host } from './index.js'
-import type { PortReply } from '../shared/bridge.js'
+import { HELLO_TOKEN_MAX_LENGTH, type PortReply } from '../shared/bridge.js'
 import { SLUICE_CHANNELS } from '../shared/protocol.js'
 import type { Connection } from './host.js'
+import { contextFollowsAwait, useAsyncLocalStorage, type AsyncLocalStorageClass } from './context.js'
 import type * as Electron from 'electron'
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -52,6 +68,10 @@ export interface ServeFrame {
   readonly frameTreeNodeId: number
   /** Only compared with `null`: the main frame has no parent. */
   readonly parent: object | null
+  /** True while the frame's document unloads (Electron ≥ 34; absent before, read as false). */
+  readonly detached?: boolean
+  /** Electron ≥ 34; absent before. */
+  isDestroyed?(): boolean
   postMessage(channel: string, message: unknown, transfer?: ServePort[]): void
 }
 
@@ -113,6 +133,18 @@ export interface ServeOptions extends HostOptions {
   log?: (message: string) => void
   /** Send error stacks to the renderer. Default: `!app.isPackaged`. */
   dev?: boolean
+  /**
+   * Live connections one frame may hold. Every hello makes a connection, and every connection gets the full
+   * per-connection `limits`, so a frame saying hello in a loop would multiply them. When a hello would go
+   * past the cap, the frame's oldest connection is closed, so a page that reconnects is never locked out.
+   * Default 4 (a page uses one; `exposeBridge()` plus `exposeApi()` two).
+   */
+  maxConnectionsPerFrame?: number
+  /**
+   * Live connections one webContents (all its frames together) may hold; past it, its oldest connection is
+   * closed. Default 32.
+   */
+  maxConnectionsPerWebContents?: number
 }
 
 /** Process: Main. What `getContext().peer` holds for a renderer that `serve()` connected. @see sluice/docs/electron.md#peer */
@@ -135,6 +167,18 @@ interface Tracked {
   conn: Connection
   /** The webContents' navigation generation when this connection was made. */
   generation: number
+  /** The frame's `frameTreeNodeId`: stable for the frame across its documents, so a reloading frame counts as one. */
+  frame: number
+}
+
+/** What serve() needs of a frame, read in one go while it is known to be alive. */
+interface FrameFacts {
+  origin: string
+  url: string
+  processId: number
+  routingId: number
+  frameTreeNodeId: number
+  mainFrame: boolean
 }
 
 interface ContentsState {
@@ -151,16 +195,38 @@ export function serveElectron<Api extends object>(api: Api, options: ServeOption
   const log = options.log ?? ((message: string) => console.warn(message))
   const allowed = originMatcher(options.allowOrigins, app.isPackaged)
   const core = createHostCore(api, { ...options, dev: options.dev ?? !app.isPackaged })
+  const perFrame = capOption(options.maxConnectionsPerFrame, 4, 'maxConnectionsPerFrame')
+  const perContents = capOption(options.maxConnectionsPerWebContents, 32, 'maxConnectionsPerWebContents')
+  if (!contextFollowsAwait) injectAsyncLocalStorage()
   const contents = new Map<number, ContentsState>()
   let closed = false
 
-  function track(wc: ServeWebContents, conn: Connection): void {
+  /**
+   * Holds `frame` and its webContents to their caps, once a new connection is tracked: the oldest go (a Set
+   * iterates in insertion order), the newest never does, and the state never empties while doing so.
+   */
+  function enforceCaps(state: ContentsState, frame: number): void {
+    const ofFrame = [...state.conns].filter((t) => t.frame === frame)
+    for (const t of ofFrame.slice(0, Math.max(0, ofFrame.length - perFrame))) {
+      t.conn.close(`this frame opened more than ${perFrame} connections (maxConnectionsPerFrame); the oldest was closed`)
+    }
+    const all = [...state.conns]
+    for (const t of all.slice(0, Math.max(0, all.length - perContents))) {
+      t.conn.close(`this window opened more than ${perContents} connections (maxConnectionsPerWebContents); the oldest was closed`)
+    }
+  }
+
+  function stateOf(wc: ServeWebContents): ContentsState {
     let state = contents.get(wc.id)
     if (state === undefined) {
       state = watch(wc)
       contents.set(wc.id, state)
     }
-    const tracked: Tracked = { conn, generation: state.generation }
+    return state
+  }
+
+  function track(state: ContentsState, wc: ServeWebContents, conn: Connection, frame: number): void {
+    const tracked: Tracked = { conn, generation: state.generation, frame }
     state.conns.add(tracked)
     const owner = state
     conn.onClose(() => {
@@ -202,41 +268,63 @@ export function serveElectron<Api extends object>(api: Api, options: ServeOption
     return state
   }
 
-  const onHello = (event: HelloEvent, ...args: unknown[]): void => {
+  const answer = (frame: ServeFrame, reply: PortReply, transfer?: ServePort[]): boolean => {
+    try {
+      frame.postMessage(SLUICE_CHANNELS.SLUICE_PORT_MAIN_TO_RENDERER, reply, transfer)
+      return true
+    } catch (e) {
+      log(`sluice: serve(): could not answer a hello: the frame went away (${errorText(e)})`)
+      return false
+    }
+  }
+
+  const hello = (event: HelloEvent, args: unknown[]): void => {
     if (closed) return
-    // Read everything off senderFrame now: after an await it may be detached or null (Electron ≥ 33).
+    const request = typeof args[0] === 'number' && Number.isSafeInteger(args[0]) ? args[0] : null
+    const token = typeof args[1] === 'string' && args[1].length <= HELLO_TOKEN_MAX_LENGTH ? args[1] : undefined
+    // Read everything off senderFrame now: after an await it may be detached, disposed or null (Electron ≥ 33).
     const frame = event.senderFrame
     const wc = event.sender
-    const request = typeof args[0] === 'number' && Number.isSafeInteger(args[0]) ? args[0] : null
-    if (frame === null || wc.isDestroyed()) {
-      log('sluice: serve(): a hello arrived from a frame that is already gone; no port was sent')
+    const facts = frame === null ? undefined : readFrame(frame)
+    if (frame === null || facts === undefined || wc.isDestroyed()) {
+      log('sluice: serve(): a hello arrived from a frame that is already gone or unloading; no port was sent')
       return
     }
-    const { origin, url } = frame
+    const { origin, url } = facts
+    const reply: PortReply = token === undefined ? { request } : { request, token }
     if (!allowed(origin, url)) {
       log(
         `sluice: serve(): refused a port to the frame at ${url} (origin ${origin}): the origin is not in allowOrigins ` +
           `(${describeRules(options.allowOrigins, app.isPackaged)}). Add it to serve(api, { allowOrigins }) if this frame should call the api.`,
       )
-      const reply: PortReply = { request, refused: `the main process does not serve this origin (${origin})` }
-      frame.postMessage(SLUICE_CHANNELS.SLUICE_PORT_MAIN_TO_RENDERER, reply)
+      answer(frame, { ...reply, refused: `the main process does not serve this origin (${origin})` })
       return
     }
     const peer: Omit<ElectronPeer, 'id'> = {
       webContentsId: wc.id,
-      processId: frame.processId,
-      frameId: frame.routingId,
-      frameTreeNodeId: frame.frameTreeNodeId,
-      mainFrame: frame.parent === null,
+      processId: facts.processId,
+      frameId: facts.routingId,
+      frameTreeNodeId: facts.frameTreeNodeId,
+      mainFrame: facts.mainFrame,
       url,
       origin,
     }
     const { port1, port2 } = new MessageChannelMain()
     // connect() starts port1: an unstarted MessagePortMain would never notice its peer closing.
     const conn = core.connect(port1, peer)
-    track(wc, conn)
-    const reply: PortReply = { request }
-    frame.postMessage(SLUICE_CHANNELS.SLUICE_PORT_MAIN_TO_RENDERER, reply, [port2])
+    const state = stateOf(wc)
+    track(state, wc, conn, facts.frameTreeNodeId)
+    enforceCaps(state, facts.frameTreeNodeId)
+    if (!answer(frame, reply, [port2])) conn.close('the frame went away before its port could be sent')
+  }
+
+  const onHello = (event: HelloEvent, ...args: unknown[]): void => {
+    // Nothing may escape an ipcMain listener: there it would be an uncaught exception in main.
+    try {
+      hello(event, args)
+    } catch (e) {
+      log(`sluice: serve(): dropped a hello: ${errorText(e)}`)
+    }
   }
 
   ipcMain.on(SLUICE_CHANNELS.SLUICE_HELLO_RENDERER_TO_MAIN, onHello)
@@ -278,6 +366,56 @@ function loadElectron(): ServeElectron {
   return req('electron') as ServeElectron
 }
 
+/**
+ * The frame's facts, or undefined when it is detached (its document is unloading: a port sent there would die
+ * with it) or disposed (every getter throws).
+ */
+function readFrame(frame: ServeFrame): FrameFacts | undefined {
+  try {
+    if (frame.detached === true || frame.isDestroyed?.() === true) return undefined
+    return {
+      origin: String(frame.origin),
+      url: String(frame.url),
+      processId: frame.processId,
+      routingId: frame.routingId,
+      frameTreeNodeId: frame.frameTreeNodeId,
+      mainFrame: frame.parent === null,
+    }
+  } catch {
+    return undefined
+  }
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e)
+}
+
+function capOption(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback
+  if (!Number.isInteger(value) || value < 1) throw new RangeError(`sluice: serve(): options.${name} must be an integer of at least 1`)
+  return value
+}
+
+/**
+ * Main is always Node, but `process.getBuiltinModule` (how the core finds AsyncLocalStorage without importing
+ * a Node built-in) only exists from Node 20.16 / 22.3: Electron 30 and 31 lack it. serve() runs only in
+ * Electron's main process, so it may use the CJS `require` the app's main bundle has. (An ESM main on
+ * Electron 30–31 has neither; the `node` export condition, main/node.ts, covers it.)
+ */
+const ASYNC_HOOKS = 'node:async_hooks'
+
+function injectAsyncLocalStorage(): void {
+  if (typeof require !== 'function') return
+  try {
+    // Through a variable, so that no bundler tries to resolve a Node built-in into a browser bundle.
+    const req = require
+    const mod = req(ASYNC_HOOKS) as { AsyncLocalStorage?: AsyncLocalStorageClass }
+    if (mod.AsyncLocalStorage !== undefined) useAsyncLocalStorage(mod.AsyncLocalStorage)
+  } catch {
+    // Not Node after all: the context stays synchronous, as getContext()'s error message says.
+  }
+}
+
 /** What serve() reads of `process`, typed here so the library builds without Node's types. */
 interface ProcessLike {
   type?: string
@@ -297,7 +435,9 @@ function originMatcher(rules: ServeOptions['allowOrigins'], isPackaged: boolean)
     return list.some((rule) => {
       if (typeof rule !== 'string') return !isFile && rule.test(origin)
       if (rule === '*') return true
-      if (rule === 'file://' || rule === 'file:') return isFile
+      // A file: page's origin is 'file://'; a sandboxed file: iframe's is opaque ('null'), and opaque origins
+      // match no string rule (spec/api-web-frame-main-spec.ts "should be file:// for file frames").
+      if (rule === 'file://' || rule === 'file:') return isFile && origin === 'file://'
       // An opaque origin ('null': data:, sandboxed iframes, ...) never matches a string rule.
       return !isFile && origin !== 'null' && normalizeOrigin(rule) === origin
     })

@@ -9,6 +9,7 @@
  */
 import { contextBridge } from 'electron'
 import { type BridgeMarker, type PortMessage, SLUICE_BRIDGE, type WantPortMessage } from '../shared/bridge.js'
+import { contextIsolated } from './isolation.js'
 import { requestPort } from './request-port.js'
 
 const installed = new WeakSet<Window>()
@@ -24,19 +25,23 @@ function targetOrigin(w: Window): string {
   return origin.startsWith('http:') || origin.startsWith('https:') ? origin : '*'
 }
 
-/** Marks the page as bridged, through contextBridge when the worlds are isolated. */
+/**
+ * Marks the page as bridged, through contextBridge when the worlds are isolated. With isolation off (which a
+ * sandboxed preload allows) the preload runs in the page's world, so it defines the marker itself.
+ */
 export function exposeMarker(key: string, marker: BridgeMarker): void {
-  const proc = (globalThis as { process?: { contextIsolated?: boolean } }).process
-  if (proc?.contextIsolated === false) {
-    Object.defineProperty(window, key, { value: marker, enumerable: true })
-  } else {
+  if (contextIsolated()) {
     contextBridge.exposeInMainWorld(key, marker)
+  } else {
+    Object.defineProperty(window, key, { value: marker, enumerable: true })
   }
 }
 
 export function exposeBridgeImpl(): void {
   const w = window
   if (installed.has(w)) return
+  // The marker first: if it throws, it throws before any hello, and main holds no connection for this page.
+  exposeMarker(SLUICE_BRIDGE.MARKER_KEY, Object.freeze({ version: 1 }))
   installed.add(w)
   let spare: Promise<MessagePort> | undefined = requestPort()
   spare.catch(() => {}) // reported to the page that asks for it
@@ -57,5 +62,4 @@ export function exposeBridgeImpl(): void {
       },
     )
   })
-  exposeMarker(SLUICE_BRIDGE.MARKER_KEY, Object.freeze({ version: 1 }))
 }

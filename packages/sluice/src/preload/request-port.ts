@@ -3,9 +3,14 @@
  * listening yet (a window created before `serve()` ran). Every hello of a request carries the same request id,
  * and main echoes it; the first port to arrive answers the request, and any later one (main answered two of
  * the retried hellos) is closed at once, which ends its connection on the main side.
+ *
+ * Every hello also carries this document's token, and a reply without it is closed unread: request ids restart
+ * at 1 in every document, and main's `frame.postMessage` lands in whatever document the frame holds by then,
+ * so after a reload that reuses the frame host, the old page's reply reaches the new page
+ * (shell/browser/api/electron_api_web_frame_main.cc `PostMessage` targets the frame, not a document).
  */
 import { ipcRenderer } from 'electron'
-import type { HelloRequest, PortReply } from '../shared/bridge.js'
+import type { HelloRequest, HelloToken, PortReply } from '../shared/bridge.js'
 import { SLUICE_CHANNELS } from '../shared/protocol.js'
 
 /** Delays before each repeated hello; after the last one, the request fails. */
@@ -20,12 +25,22 @@ interface Waiter {
 const waiting = new Map<HelloRequest, Waiter>()
 let nextRequest = 1
 let listening = false
+/** Made when this module runs, i.e. once per document: each document runs its preload afresh. */
+const token: HelloToken = randomToken()
+
+function randomToken(): HelloToken {
+  const bytes = new Uint8Array(16)
+  crypto.getRandomValues(bytes)
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')
+}
 
 function onReply(event: { ports: readonly MessagePort[] }, reply: PortReply | undefined): void {
   const port = event.ports[0]
-  const waiter = typeof reply?.request === 'number' ? waiting.get(reply.request) : undefined
+  const ours = reply?.token === token
+  const waiter = ours && typeof reply?.request === 'number' ? waiting.get(reply.request) : undefined
   if (waiter === undefined) {
-    // A duplicate answer to a retried hello, or one nobody asked for: close it so main ends that connection.
+    // A duplicate answer to a retried hello, an answer meant for the document before this one, or one nobody
+    // asked for: close it so main ends that connection.
     port?.close()
     return
   }
@@ -46,7 +61,7 @@ export function requestPort(): Promise<MessagePort> {
     waiting.set(request, waiter)
     let attempt = 0
     const hello = () => {
-      ipcRenderer.send(SLUICE_CHANNELS.SLUICE_HELLO_RENDERER_TO_MAIN, request)
+      ipcRenderer.send(SLUICE_CHANNELS.SLUICE_HELLO_RENDERER_TO_MAIN, request, token)
       const delay = RETRY_MS[attempt++]
       waiter.timer = setTimeout(delay === undefined ? giveUp : hello, delay ?? 15000)
     }

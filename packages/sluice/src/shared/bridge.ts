@@ -5,9 +5,9 @@
  *
  * The whole handshake, hop by hop:
  * 1. page → preload: `window.postMessage({ sluice: 'sluice:want-port', nonce }, '*')`        (connect())
- * 2. preload → main: `ipcRenderer.send(SLUICE_HELLO_RENDERER_TO_MAIN, request)`               (exposeBridge())
- * 3. main → preload: `senderFrame.postMessage(SLUICE_PORT_MAIN_TO_RENDERER, { request }, [port])` (serve())
- *    or, for a frame whose origin is not allowed, `{ request, refused }` and no port;
+ * 2. preload → main: `ipcRenderer.send(SLUICE_HELLO_RENDERER_TO_MAIN, request, token)`        (exposeBridge())
+ * 3. main → preload: `senderFrame.postMessage(SLUICE_PORT_MAIN_TO_RENDERER, { request, token }, [port])` (serve())
+ *    or, for a frame whose origin is not allowed, `{ request, token, refused }` and no port;
  * 4. preload → page: `window.postMessage({ sluice: 'sluice:port', nonce }, '*', [port])`,
  *    or `{ sluice: 'sluice:port', nonce, error }`.
  */
@@ -22,12 +22,25 @@ export const SLUICE_BRIDGE = {
   MARKER_KEY: 'sluiceBridge',
 } as const
 
-/** What `ipcRenderer.send(SLUICE_HELLO_RENDERER_TO_MAIN, ...)` carries: a request id that main echoes. */
+/** What `ipcRenderer.send(SLUICE_HELLO_RENDERER_TO_MAIN, request, token)` carries first: a request id that main echoes. */
 export type HelloRequest = number
+
+/**
+ * The hello's second argument: random, made once per document (per run of the preload), and echoed by main.
+ * Request ids restart at 1 in every document, and `frame.postMessage` delivers into whatever document the
+ * frame holds when the reply lands, so only the token tells a reply for this document from one for the
+ * document a reload replaced.
+ */
+export type HelloToken = string
+
+/** Main ignores a longer token (it is echoed back, so its size is the sender's to keep small). */
+export const HELLO_TOKEN_MAX_LENGTH = 64
 
 /** The message body main sends with (or instead of) the port. */
 export interface PortReply {
   request: HelloRequest | null
+  /** The hello's token, echoed; absent when the hello carried none. */
+  token?: HelloToken
   /** Set when main refused this frame: why, in words fit for a console. No port comes with it. */
   refused?: string
 }

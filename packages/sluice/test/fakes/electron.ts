@@ -3,13 +3,14 @@
  * - main: `app.isPackaged`, `ipcMain.on/removeListener`, `MessageChannelMain`, and of `WebContents` /
  *   `WebFrameMain` the members in `ServeWebContents` / `ServeFrame` (typed from electron.d.ts; see
  *   test/electron-types.test-d.ts for the proof that the real module fits the same types);
- * - renderer: `ipcRenderer.send/on`, `contextBridge.exposeInMainWorld/executeInMainWorld`, and the bits of
- *   `window` the bridge uses (postMessage, message events, location).
+ * - renderer: `ipcRenderer.send/on`, `contextBridge.exposeInMainWorld/executeInMainWorld`, the bits of
+ *   `window` the bridge uses (postMessage, message events, location), and the way a sandboxed preload is run.
  *
+ * Each behaviour names the Electron source (electron/electron, the snapshot of 2026-08-22) or spec it follows.
  * The ports are real: `MessageChannelMain` is a `node:worker_threads` MessageChannel whose main end is wrapped
- * as an EventEmitter with `start()` and 'close' (queueing until start(), as MessagePortMain does), and the
- * renderer end is handed to the page as the worker_threads MessagePort itself (an EventTarget, as a DOM
- * MessagePort is). IPC is asynchronous, as it is in Electron: every delivery waits for a macrotask.
+ * as an EventEmitter with `start()` and 'close', and the renderer end is handed to the page as the
+ * worker_threads MessagePort itself (an EventTarget, as a DOM MessagePort is). IPC is asynchronous, as it is
+ * in Electron: every delivery waits for a macrotask.
  *
  * What the fake does NOT model: process isolation, V8 serialization quirks of IPC, the timing of real
  * navigation events beyond their documented order. The Electron E2E specs (e2e/electron) cover those.
@@ -20,14 +21,20 @@ import type { ServeElectron, ServeFrame, ServePort, ServeWebContents } from '../
 
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve))
 
+/** shell/browser/api/electron_api_web_frame_main.cc `CheckRenderFrame`. */
+export const DISPOSED = 'Render frame was disposed before WebFrameMain could be accessed'
+
 // ---------------------------------------------------------------------------------------------------------------
 // MessagePortMain
 // ---------------------------------------------------------------------------------------------------------------
 
 /**
- * Electron's `MessagePortMain`: a Node EventEmitter whose 'message' listeners get `{ data, ports }`. Messages
- * queue until `start()`. Until it is started it does not notice its peer closing (ELECTRON-FACTS §0.2a);
- * closing it locally emits 'close' on it too (§0.2b); posting on a closed port is a no-op (§0.2c).
+ * Electron's `MessagePortMain` (shell/browser/api/message_port.cc): a Node EventEmitter whose 'message'
+ * listeners get `{ data, ports }`. Messages queue until `start()`. Until it is started it does not notice its
+ * peer closing (ELECTRON-FACTS §0.2a); closing it locally emits 'close' on it too (`Close()`); posting on a
+ * closed port is a no-op (`if (!IsEntangled()) return;`). A message that cannot be serialized throws
+ * "An object could not be cloned." (`SerializeV8Value`), and the transfer list takes only MessagePortMains,
+ * never the port itself.
  */
 export class FakeMessagePortMain extends EventEmitter implements ServePort {
   private started = false
@@ -42,8 +49,17 @@ export class FakeMessagePortMain extends EventEmitter implements ServePort {
     })
   }
 
-  postMessage(message: unknown): void {
+  postMessage(message: unknown, transfer: unknown[] = []): void {
     if (this.closed) return
+    for (const [i, p] of transfer.entries()) {
+      if (!(p instanceof FakeMessagePortMain)) throw new TypeError(`Port at index ${i} is not a valid port`)
+      if (p === this) throw new Error(`Port at index ${i} contains the source port.`)
+    }
+    try {
+      structuredClone(message)
+    } catch {
+      throw new Error('An object could not be cloned.')
+    }
     this.inner.postMessage(message)
   }
 
@@ -75,13 +91,13 @@ type IpcRendererListener = (event: { ports: MessagePort[]; sender: FakeIpcRender
 
 export class FakeIpcRenderer {
   private readonly listeners = new Map<string, Set<IpcRendererListener>>()
-  /** Every hello this document sent, for assertions. */
+  /** Every message this document sent, for assertions. */
   readonly sent: { channel: string; args: unknown[] }[] = []
 
   constructor(private readonly doc: FakeDocument) {}
 
   send(channel: string, ...args: unknown[]): void {
-    if (!this.doc.alive) return
+    if (this.doc.state === 'gone') return
     this.sent.push({ channel, args })
     this.doc.frame.contents.electron.deliverToMain(this.doc, channel, args)
   }
@@ -98,7 +114,7 @@ export class FakeIpcRenderer {
     return this
   }
 
-  /** @internal main → renderer. Returns false when nobody listened (the ports are then dropped). */
+  /** @internal main → renderer. Returns false when nobody listened. */
   deliver(channel: string, message: unknown, ports: MessagePort[]): boolean {
     const set = this.listeners.get(channel)
     if (set === undefined || set.size === 0) return false
@@ -143,7 +159,7 @@ export class FakeWindow extends EventTarget {
 
   private dispatchFrom(source: object, message: unknown, ports: MessagePort[]): void {
     setImmediate(() => {
-      if (!this.doc.alive) return
+      if (this.doc.state === 'gone') return
       const event = new Event('message') as Event & Record<string, unknown>
       Object.defineProperties(event, {
         data: { value: message },
@@ -156,82 +172,225 @@ export class FakeWindow extends EventTarget {
   }
 }
 
+/** lib/renderer/api/context-bridge.ts `checkContextIsolationEnabled`. */
+export const ISOLATION_OFF = 'contextBridge API can only be used when contextIsolation is enabled'
+
 /**
- * `contextBridge`, simulated: values are copied between worlds by the documented rules (functions proxied,
- * Symbols dropped, Errors rebuilt from their message, prototypes dropped, Promises re-made), and
+ * `contextBridge`, as shell/renderer/api/electron_api_context_bridge.cc (`PassValueToOtherContextInner`,
+ * `CreateProxyForAPI`, `ExposeAPI`) and lib/renderer/api/context-bridge.ts do it:
+ * - every method throws when context isolation is off;
+ * - primitives cross as they are, symbols included;
+ * - functions are proxied, and one crossing that meets the same function (or object) twice yields the same
+ *   proxy (the `ObjectCache`); a proxy sent back to its own world is unwrapped to the original
+ *   (`kOriginalFunctionPrivateKey`);
+ * - promises are re-made; native Errors become `new Error(message)`;
+ * - plain objects (a null prototype or any class instance: prototypes are dropped) are copied by their own
+ *   enumerable keys, symbol keys included (spec/api-context-bridge-spec.ts "should proxy symbols such that
+ *   symbol key lookup works");
+ * - everything else goes through the structured-clone serializer: Date, RegExp, Map, Set, buffers are
+ *   copied, and a Proxy, an async generator object or a MessagePort throws "An object could not be cloned.";
+ * - `exposeInMainWorld` deep-freezes what it defines (`DeepFreeze`) and refuses an existing key.
  * `executeInMainWorld` runs the *source text* of `func` (as Electron does), so a function that leans on outer
  * variables fails here as it would there.
  */
 export class FakeContextBridge {
-  constructor(private readonly win: FakeWindow) {}
+  constructor(private readonly doc: FakeDocument) {}
+
+  private check(): void {
+    if (!this.doc.preferences.contextIsolation) throw new Error(ISOLATION_OFF)
+  }
 
   exposeInMainWorld(apiKey: string, api: unknown): void {
-    Object.defineProperty(this.win, apiKey, { value: Object.freeze(bridgeCopy(api)), enumerable: true })
+    this.check()
+    const win = this.doc.window
+    if (apiKey in win) throw new Error('Cannot bind an API on top of an existing property on the window object')
+    const copy = crossWorlds(api, 'isolated', 'main')
+    Object.defineProperty(win, apiKey, { value: typeof copy === 'object' && copy !== null ? deepFreeze(copy) : copy, enumerable: true })
   }
 
   executeInMainWorld(script: { func: (...args: never[]) => unknown; args?: unknown[] }): unknown {
+    this.check()
     const source = Function.prototype.toString.call(script.func)
     // The main world's globals: `window` is the page's window; nothing of the preload's scope is visible.
-    const func = new Function('window', `return (${source})`)(this.win) as (...args: unknown[]) => unknown
-    return bridgeCopy(func(...(script.args ?? []).map(bridgeCopy)))
+    const func = new Function('window', `return (${source})`)(this.doc.window) as (...args: unknown[]) => unknown
+    const args = crossWorlds(script.args ?? [], 'isolated', 'main') as unknown[]
+    return crossWorlds(func(...args), 'main', 'isolated')
   }
 }
 
-export function bridgeCopy(value: unknown): unknown {
-  switch (typeof value) {
-    case 'symbol':
-      return undefined
-    case 'function': {
-      const fn = value as (...args: unknown[]) => unknown
-      return (...args: unknown[]) => {
-        let out: unknown
-        try {
-          out = fn(...args.map(bridgeCopy))
-        } catch (e) {
-          throw new Error(e instanceof Error ? e.message : String(e))
-        }
-        return bridgeCopy(out)
+type World = 'isolated' | 'main'
+/** Proxies made for a function, keyed by the world they live in, and back to the original. */
+const originals = new WeakMap<object, { fn: (...args: unknown[]) => unknown; world: World }>()
+
+const notCloneable = () => new Error('An object could not be cloned.')
+
+/** One crossing of `value` from world `from` into world `to`, with its own object cache. */
+export function crossWorlds(value: unknown, from: World, to: World, cache = new Map<unknown, unknown>()): unknown {
+  if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return value
+  if (cache.has(value)) return cache.get(value)
+  if (typeof value === 'function') {
+    const original = originals.get(value)
+    if (original !== undefined && original.world === to) return original.fn
+    const fn = value as (...args: unknown[]) => unknown
+    const proxy = function (this: unknown, ...args: unknown[]) {
+      let out: unknown
+      try {
+        out = fn(...(crossWorlds(args, to, from) as unknown[]))
+      } catch (e) {
+        throw new Error(e instanceof Error ? e.message : String(e))
       }
+      return crossWorlds(out, from, to)
     }
-    case 'object':
-      break
-    default:
-      return value
+    originals.set(proxy, { fn, world: from })
+    cache.set(value, proxy)
+    return proxy
   }
-  if (value === null) return null
-  if (value instanceof Promise) return value.then(bridgeCopy, (e: unknown) => Promise.reject(new Error(e instanceof Error ? e.message : String(e))))
+  if (value instanceof Promise) {
+    const made = value.then(
+      (v) => crossWorlds(v, from, to),
+      (e: unknown) => Promise.reject(e instanceof Error ? new Error(e.message) : crossWorlds(e, from, to)),
+    )
+    cache.set(value, made)
+    return made
+  }
   if (value instanceof Error) return new Error(value.message)
-  if (Array.isArray(value)) return value.map(bridgeCopy)
-  if (value instanceof Date || value instanceof RegExp || value instanceof Map || value instanceof Set || value instanceof ArrayBuffer || ArrayBuffer.isView(value)) {
-    return structuredClone(value)
+  if (Array.isArray(value)) {
+    const out: unknown[] = []
+    cache.set(value, out)
+    for (const item of value) out.push(crossWorlds(item, from, to, cache))
+    return out
   }
-  const out: Record<string, unknown> = {}
-  for (const key of Object.keys(value)) out[key] = bridgeCopy((value as Record<string, unknown>)[key])
-  return out
+  if (isPlainObject(value)) {
+    const out: Record<PropertyKey, unknown> = {}
+    cache.set(value, out)
+    for (const key of Reflect.ownKeys(value)) {
+      if (!Object.prototype.propertyIsEnumerable.call(value, key)) continue
+      out[key] = crossWorlds((value as Record<PropertyKey, unknown>)[key], from, to, cache)
+    }
+    return out
+  }
+  if (isAsyncGenerator(value) || isMessagePort(value)) throw notCloneable()
+  try {
+    const out = structuredClone(value)
+    cache.set(value, out)
+    return out
+  } catch {
+    throw notCloneable()
+  }
 }
+
+/** Node cannot tell a Proxy from its target the way V8's `IsProxy()` can; tests mark theirs. */
+export const proxies = new WeakSet<object>()
+
+function isPlainObject(value: object): boolean {
+  if (proxies.has(value)) return false
+  const tag = Object.prototype.toString.call(value)
+  return tag === '[object Object]' && !isAsyncGenerator(value) && !isMessagePort(value)
+}
+
+function isAsyncGenerator(value: object): boolean {
+  return Object.prototype.toString.call(value) === '[object AsyncGenerator]'
+}
+
+function isMessagePort(value: object): boolean {
+  return value instanceof EventTarget && typeof (value as { postMessage?: unknown }).postMessage === 'function' && typeof (value as { start?: unknown }).start === 'function'
+}
+
+function deepFreeze<T extends object>(object: T, seen = new Set<object>()): T {
+  if (seen.has(object)) return object
+  seen.add(object)
+  for (const key of Object.getOwnPropertyNames(object)) {
+    const child = (object as Record<string, unknown>)[key]
+    if (typeof child === 'object' && child !== null && !ArrayBuffer.isView(child)) deepFreeze(child, seen)
+  }
+  return Object.freeze(object)
+}
+
+/** `webPreferences` that change how the preload runs. Electron's defaults: both true (sandbox since 20). */
+export interface FakePreferences {
+  sandbox: boolean
+  contextIsolation: boolean
+}
+
+/**
+ * What a document is: 'live', 'unloading' (its unload handlers run; IPC it sends arrives with a detached
+ * senderFrame), or 'gone'.
+ */
+type DocumentState = 'live' | 'unloading' | 'gone'
 
 export class FakeDocument {
-  alive = true
+  state: DocumentState = 'live'
   readonly ipcRenderer: FakeIpcRenderer
   readonly window: FakeWindow
   readonly contextBridge: FakeContextBridge
+  /**
+   * The `process` a preload gets. Sandboxed, it is not a global but the second parameter of the function
+   * Electron wraps the preload in (lib/sandboxed_renderer/preload.ts `runPreloadScript`); it carries
+   * `contextIsolated` (shell/renderer/renderer_client_base.cc `BindProcess`).
+   */
+  readonly preloadProcess: { contextIsolated: boolean; sandboxed: boolean; type: 'renderer'; isMainFrame: boolean }
   /** Renderer-side ends of every port this document received. They die with it. */
   readonly ports: MessagePort[] = []
 
   constructor(
     readonly frame: FakeFrame,
     readonly url: string,
+    readonly preferences: FakePreferences = frame.contents.preferences,
   ) {
     this.ipcRenderer = new FakeIpcRenderer(this)
     this.window = new FakeWindow(url, this)
-    this.contextBridge = new FakeContextBridge(this.window)
+    this.contextBridge = new FakeContextBridge(this)
+    this.preloadProcess = { contextIsolated: preferences.contextIsolation, sandboxed: preferences.sandbox, type: 'renderer', isMainFrame: frame.parent === null }
+  }
+
+  get alive(): boolean {
+    return this.state === 'live'
+  }
+
+  /**
+   * Runs a CommonJS preload bundle the way a sandboxed renderer does (lib/sandboxed_renderer/preload.ts and
+   * init.ts): as a function of `require, process, exports, module` plus a few globals, where `require` knows
+   * only electron, events, timers and url, and `process` is a parameter. Its global object is the page's
+   * window, which has no `process` (spec/chromium-spec.ts "disables node integration by default").
+   */
+  runSandboxedPreload(source: string): void {
+    const electron = { ipcRenderer: this.ipcRenderer, contextBridge: this.contextBridge }
+    const modules: Record<string, unknown> = { electron, 'electron/renderer': electron, events: { EventEmitter }, 'node:events': { EventEmitter } }
+    const require = (id: string) => {
+      if (id in modules) return modules[id]
+      throw new Error(`module not found: ${id}`)
+    }
+    const module = { exports: {} }
+    // The page's globals that a preload may use, and `globalThis` standing for the page's window.
+    const globals: Record<string, unknown> = {
+      globalThis: this.window,
+      window: this.window,
+      self: this.window,
+      crypto: globalThis.crypto,
+      setTimeout,
+      clearTimeout,
+      setImmediate,
+      clearImmediate,
+      queueMicrotask,
+      Buffer,
+    }
+    const names = ['require', 'process', 'exports', 'module', ...Object.keys(globals)]
+    const fn = new Function(...names, source) as (...args: unknown[]) => void
+    fn(require, this.preloadProcess, module.exports, module, ...Object.values(globals))
   }
 
   /** The document goes away: its ports close (their pipe dies), so main's ends see 'close'. */
   unload(options: { closePorts?: boolean } = {}): void {
-    if (!this.alive) return
-    this.alive = false
+    if (this.state === 'gone') return
+    this.state = 'gone'
     if (options.closePorts !== false) for (const p of this.ports) p.close()
+  }
+
+  /** Runs `handler` as the document's unload handler would: IPC it sends arrives with a detached senderFrame. */
+  unloadWith(handler: () => void, options: { closePorts?: boolean } = {}): void {
+    this.state = 'unloading'
+    handler()
+    this.unload(options)
   }
 }
 
@@ -239,41 +398,114 @@ export class FakeDocument {
 // Main side: WebFrameMain, WebContents, and the module.
 // ---------------------------------------------------------------------------------------------------------------
 
+/**
+ * `WebFrameMain`. Once disposed (its RenderFrameHost is gone) every getter and `postMessage` throw
+ * "Render frame was disposed…" (electron_api_web_frame_main.cc `CheckRenderFrame`; spec/api-web-frame-main-
+ * spec.ts "throws upon accessing properties when disposed"). `detached` is true while the frame's document
+ * unloads ("is detached when unload handler sends IPC").
+ */
 export class FakeFrame implements ServeFrame {
   document: FakeDocument | undefined
   readonly frameTreeNodeId: number
+  private disposed = false
+  /** Replies main posts wait here while true: a test's way to let a navigation overtake them. */
+  holdReplies = false
+  private readonly held: (() => void)[] = []
 
   constructor(
     readonly contents: FakeWebContents,
     readonly parent: FakeFrame | null,
-    public processId: number,
-    readonly routingId: number,
+    private _processId: number,
+    private readonly _routingId: number,
   ) {
     this.frameTreeNodeId = contents.electron.nextId()
   }
 
+  private live(): void {
+    if (this.disposed) throw new Error(DISPOSED)
+  }
+
   get url(): string {
+    this.live()
     return this.document?.url ?? ''
   }
 
+  /**
+   * `frame.origin`: 'file://' for a file: page, 'null' for a fresh frame or an opaque origin, such as a
+   * sandboxed iframe (spec/api-web-frame-main-spec.ts "WebFrame.origin").
+   */
   get origin(): string {
-    const url = this.url
-    if (url === '') return 'null'
+    this.live()
+    const url = this.document?.url ?? ''
+    if (url === '' || this.opaque) return 'null'
     return url.startsWith('file:') ? 'file://' : new URL(url).origin
   }
 
-  /** WebFrameMain.postMessage: the ports are transferred to the frame's current document, asynchronously. */
+  /** An `<iframe sandbox>` without allow-same-origin: its document's origin is opaque. */
+  opaque = false
+
+  get processId(): number {
+    this.live()
+    return this._processId
+  }
+
+  set processId(id: number) {
+    this._processId = id
+  }
+
+  get routingId(): number {
+    this.live()
+    return this._routingId
+  }
+
+  get detached(): boolean {
+    this.live()
+    return false
+  }
+
+  isDestroyed(): boolean {
+    return this.disposed
+  }
+
+  /** The RenderFrameHost goes: every getter throws from now on. */
+  dispose(): void {
+    this.disposed = true
+    this.document?.unload()
+  }
+
+  /**
+   * WebFrameMain.postMessage: the ports are disentangled first, then the frame is checked (so a disposed frame
+   * throws and the ports are lost, which closes their pipes), and the message goes to the frame, landing in
+   * whichever document it holds when it arrives (electron_api_web_frame_main.cc `PostMessage`). A port nobody
+   * takes stays open until it is collected (spec/api-ipc-spec.ts "is emitted when ... garbage-collected"):
+   * `FakeElectron.collectGarbage()`.
+   */
   postMessage(channel: string, message: unknown, transfer: ServePort[] = []): void {
+    try {
+      structuredClone(message)
+    } catch {
+      throw new Error('An object could not be cloned.')
+    }
     const ports = transfer.map((p) => (p as unknown as FakeMessagePortMain).inner)
-    const doc = this.document
-    setImmediate(() => {
-      if (doc === undefined || !doc.alive || this.document !== doc || !doc.ipcRenderer.deliver(channel, message, ports)) {
-        // Nobody took them: the renderer drops the ports, which closes their pipes.
-        for (const p of ports) p.close()
+    if (this.disposed) {
+      for (const p of ports) p.close()
+      throw new Error(DISPOSED)
+    }
+    const deliver = () => {
+      const doc = this.document
+      if (doc === undefined || doc.state === 'gone' || !doc.ipcRenderer.deliver(channel, message, ports)) {
+        this.contents.electron.unclaimed.push(...ports)
         return
       }
       doc.ports.push(...ports)
-    })
+    }
+    setImmediate(() => (this.holdReplies ? this.held.push(deliver) : deliver()))
+  }
+
+  /** Lets held replies land, in order, in whatever document the frame holds now. */
+  releaseReplies(): void {
+    this.holdReplies = false
+    for (const d of this.held.splice(0)) d()
   }
 
   load(url: string): FakeDocument {
@@ -281,17 +513,68 @@ export class FakeFrame implements ServeFrame {
     this.document = new FakeDocument(this, url)
     return this.document
   }
+
+  /**
+   * A sub-frame navigation: `did-start-navigation` with `isMainFrame: false`, then the old document dies and
+   * `did-frame-navigate` fires; `did-navigate` is for the main frame only (docs/api/web-contents.md).
+   */
+  async navigate(url: string): Promise<FakeDocument> {
+    const wc = this.contents
+    wc.emit('did-start-navigation', { url, isMainFrame: this.parent === null, isSameDocument: false, frame: this })
+    await tick()
+    this.document?.unload()
+    const doc = new FakeDocument(this, url)
+    this.document = doc
+    wc.emit('did-frame-navigate', {}, url, 200, 'OK', this.parent === null, this._processId, this._routingId)
+    if (this.parent === null) wc.emit('did-navigate', {}, url, 200, 'OK')
+    await tick()
+    return doc
+  }
+}
+
+/**
+ * The view of a frame that IPC sent during unload arrives with: `detached` is true, its getters still answer
+ * (the document is still there), and what is posted to it lands nowhere.
+ */
+class DetachedFrame implements ServeFrame {
+  readonly detached = true
+  readonly parent: object | null
+  readonly url: string
+  readonly origin: string
+  readonly processId: number
+  readonly routingId: number
+  readonly frameTreeNodeId: number
+
+  constructor(frame: FakeFrame, doc: FakeDocument) {
+    this.parent = frame.parent
+    this.url = doc.url
+    this.origin = frame.origin
+    this.processId = frame.processId
+    this.routingId = frame.routingId
+    this.frameTreeNodeId = frame.frameTreeNodeId
+  }
+
+  isDestroyed(): boolean {
+    return false
+  }
+
+  postMessage(): void {}
 }
 
 export class FakeWebContents extends EventEmitter implements ServeWebContents {
   readonly id: number
   readonly mainFrame: FakeFrame
+  readonly frames: FakeFrame[] = []
   private destroyed = false
 
-  constructor(readonly electron: FakeElectron) {
+  constructor(
+    readonly electron: FakeElectron,
+    readonly preferences: FakePreferences = { sandbox: true, contextIsolation: true },
+  ) {
     super()
     this.id = electron.nextId()
     this.mainFrame = new FakeFrame(this, null, electron.nextId(), electron.nextId())
+    this.frames.push(this.mainFrame)
   }
 
   isDestroyed(): boolean {
@@ -303,17 +586,20 @@ export class FakeWebContents extends EventEmitter implements ServeWebContents {
     return this.mainFrame.load(url)
   }
 
-  /** An iframe in the current document. */
-  addFrame(url: string): FakeFrame {
-    const frame = new FakeFrame(this, this.mainFrame, this.mainFrame.processId, this.electron.nextId())
+  /** An iframe in the current document, in the main frame's process unless told otherwise (an out-of-process iframe). */
+  addFrame(url: string, options: { processId?: number; opaque?: boolean } = {}): FakeFrame {
+    const frame = new FakeFrame(this, this.mainFrame, options.processId ?? this.mainFrame.processId, this.electron.nextId())
+    frame.opaque = options.opaque ?? false
     frame.load(url)
+    this.frames.push(frame)
     return frame
   }
 
   /**
    * A main-frame navigation, in Electron's documented order: `did-start-navigation`, then (when it commits)
-   * the old document dies, `did-navigate` fires, and the new document loads. `helloBeforeCommit` lets the new
+   * the old document dies, `did-navigate` fires, and the new document loads. `beforeCommit` lets the new
    * document's preload run before main sees `did-navigate` (IPC and navigation events are separate pipes).
+   * The main frame keeps its frame host (a same-site reload reuses it), so its WebFrameMain stays the same.
    */
   async navigate(
     url: string,
@@ -323,10 +609,13 @@ export class FakeWebContents extends EventEmitter implements ServeWebContents {
     this.emit('did-start-navigation', { url, isMainFrame: true, isSameDocument: sameDocument, frame: this.mainFrame })
     await tick()
     if (sameDocument || options.commit === false) return undefined
+    // The old document's sub-frames go with it.
+    for (const f of this.frames.splice(1)) f.dispose()
     this.mainFrame.document?.unload({ closePorts: options.closeOldPorts ?? true })
     const doc = new FakeDocument(this.mainFrame, url)
     this.mainFrame.document = doc
     if (options.beforeCommit) await options.beforeCommit(doc)
+    this.emit('did-frame-navigate', {}, url, 200, 'OK', true, this.mainFrame.processId, this.mainFrame.routingId)
     this.emit('did-navigate', {}, url, 200, 'OK')
     await tick()
     return doc
@@ -337,16 +626,22 @@ export class FakeWebContents extends EventEmitter implements ServeWebContents {
     return this.navigate(this.mainFrame.url, options)
   }
 
-  /** The renderer process dies: 'render-process-gone', and (unless told otherwise) its port ends die too. */
+  /**
+   * The main frame's renderer process dies. Every frame in that process dies with it (their documents go,
+   * their ports close unless told otherwise), and `render-process-gone` is emitted from a posted task, not
+   * from inside the death notification (electron_api_web_contents.cc `PrimaryMainFrameRenderProcessGone`
+   * posts `EmitRenderProcessGone`). Frames in other processes (out-of-process iframes) live on.
+   */
   crash(options: { closePorts?: boolean; reason?: string } = {}): void {
-    this.mainFrame.document?.unload({ closePorts: options.closePorts ?? true })
-    this.emit('render-process-gone', {}, { reason: options.reason ?? 'crashed', exitCode: 139 })
+    const pid = this.mainFrame.processId
+    for (const f of this.frames) if (f.processId === pid) f.document?.unload({ closePorts: options.closePorts ?? true })
+    setImmediate(() => this.emit('render-process-gone', {}, { reason: options.reason ?? 'crashed', exitCode: 139 }))
   }
 
-  /** The window closes: the page dies and the webContents is destroyed. */
+  /** The window closes: every page dies and the webContents is destroyed. */
   destroy(options: { closePorts?: boolean } = {}): void {
     if (this.destroyed) return
-    this.mainFrame.document?.unload({ closePorts: options.closePorts ?? true })
+    for (const f of this.frames) f.document?.unload({ closePorts: options.closePorts ?? true })
     this.destroyed = true
     this.emit('destroyed')
   }
@@ -354,7 +649,7 @@ export class FakeWebContents extends EventEmitter implements ServeWebContents {
 
 interface HelloEventLike {
   sender: FakeWebContents
-  senderFrame: FakeFrame | null
+  senderFrame: ServeFrame | null
 }
 
 export class FakeElectron implements ServeElectron {
@@ -363,6 +658,8 @@ export class FakeElectron implements ServeElectron {
   readonly MessageChannelMain: new () => { port1: FakeMessagePortMain; port2: FakeMessagePortMain }
   /** Every MessageChannelMain made, so tests can see what main handed out. */
   readonly channels: { port1: FakeMessagePortMain; port2: FakeMessagePortMain }[] = []
+  /** Ports that reached a frame but no listener: open until `collectGarbage()`. */
+  readonly unclaimed: MessagePort[] = []
   private id = 1
 
   constructor() {
@@ -383,17 +680,29 @@ export class FakeElectron implements ServeElectron {
     return this.id++
   }
 
-  createWindow(url?: string): FakeWebContents {
-    const wc = new FakeWebContents(this)
+  createWindow(url?: string, preferences?: Partial<FakePreferences>): FakeWebContents {
+    const wc = new FakeWebContents(this, { sandbox: true, contextIsolation: true, ...preferences })
     if (url !== undefined) wc.load(url)
     return wc
   }
 
-  /** @internal renderer → main, as IpcMainEvent: `senderFrame` is read when the message is handled. */
+  /** The renderer collects the ports nobody took: their pipes close. */
+  collectGarbage(): void {
+    for (const p of this.unclaimed.splice(0)) p.close()
+  }
+
+  /**
+   * @internal renderer → main, as IpcMainEvent. `senderFrame` is resolved when the message is handled: the
+   * frame while the sending document is current, a detached frame when it was sent during unload, and `null`
+   * once the document is gone (docs/api/structures/ipc-main-event.md: "May be `null` if accessed after the
+   * frame has either navigated or been destroyed").
+   */
   deliverToMain(doc: FakeDocument, channel: string, args: unknown[]): void {
+    const detached = doc.state === 'unloading' ? new DetachedFrame(doc.frame, doc) : undefined
     setImmediate(() => {
       const frame = doc.frame
-      const event: HelloEventLike = { sender: frame.contents, senderFrame: frame.document === doc && doc.alive ? frame : null }
+      const current = frame.document === doc && doc.state === 'live' && !frame.isDestroyed()
+      const event: HelloEventLike = { sender: frame.contents, senderFrame: detached ?? (current ? frame : null) }
       this.ipcMain.emit(channel, event, ...args)
     })
   }
