@@ -3,9 +3,11 @@
  * serializes `installMainWorldApi` to its source text and runs it there, so it must be self-contained: no
  * imports, no outer variables, no helpers a compiler could inject. A test evaluates its source text alone.
  *
- * Why main-world code at all: the bridge drops Symbol-keyed properties, so an object made in the preload can be
- * awaitable (`then` is a string key) but never async-iterable (`Symbol.asyncIterator`). The handle is
- * therefore built here, in the page, around plain functions that cross the bridge.
+ * Why main-world code at all: the bridge cannot carry a Proxy (electron_api_context_bridge.cc `IsPlainObject`
+ * excludes proxies, and the serializer then refuses them), so an api that answers to any method name must be
+ * built in the page. Symbol keys do cross (that file passes symbols through; spec/api-context-bridge-spec.ts
+ * "should proxy symbols such that symbol key lookup works"), which is what the Electron < 35 path of
+ * expose-api.ts relies on. Here, the handle is built in the page too, so that yields cross in batches.
  */
 
 /** What one call looks like from the main world: functions proxied by the bridge. */
