@@ -2,6 +2,7 @@
  * The client: an untyped proxy over one port. It knows no api types (those live in shared/types.ts); it turns
  * `api.a.b(...args)` into a `call` frame and hands back a `RemoteCall`.
  */
+import { dispose } from '../shared/dispose.js'
 import { decode, decodeItems, encode } from '../shared/codec.js'
 import { AbortError, DisconnectedError } from '../shared/errors.js'
 import { Outbox } from '../shared/outbox.js'
@@ -118,16 +119,24 @@ export class ClientConnection {
 
   private frame(f: HostToClientFrame): void {
     switch (f.t) {
-      case 'result': // { t: 'result', id, value }
-        return this.settle(f.id)?.onResult(this.decode(f.value))
+      case 'result': {
+        // { t: 'result', id, value }
+        const call = this.settle(f.id)
+        return call !== undefined ? call.onResult(this.decode(f.value)) : this.drop(f.value)
+      }
       case 'yield': {
         // { t: 'yield', id, items, enc? }
         const call = this.calls.get(f.id)
         if (call !== undefined) call.onYield(decodeItems(f, this.readRef))
+        // A cancelled call's late items may still carry live values the host holds for us: take them and end them.
+        else if (f.enc !== undefined) for (const item of decodeItems(f, this.readRef)) dispose(item)
         return
       }
-      case 'return': // { t: 'return', id, value }
-        return this.settle(f.id)?.onReturn(this.decode(f.value))
+      case 'return': {
+        // { t: 'return', id, value }
+        const call = this.settle(f.id)
+        return call !== undefined ? call.onReturn(this.decode(f.value)) : this.drop(f.value)
+      }
       case 'error': // { t: 'error', id, error }
         return this.settle(f.id)?.onError(deserializeError(f.error))
       case 'protocol-error': // { t: 'protocol-error', message, frame? }
@@ -146,6 +155,16 @@ export class ClientConnection {
   }
 
   private readonly readRef = (kind: RefKind, id: number): unknown => this.refs.import(kind, id)
+
+  /** A value for a call that already ended here (cancelled): if it carries refs, import them only to end them. */
+  private drop(value: Parameters<typeof decode>[0]): void {
+    if ((value as { r?: unknown } | null)?.r === undefined) return
+    try {
+      dispose(this.decode(value))
+    } catch {
+      // A malformed late value: nothing of ours is waiting for it.
+    }
+  }
 
   private decode(value: Parameters<typeof decode>[0]): unknown {
     return decode(value, this.readRef)

@@ -18,6 +18,7 @@
  * waiting on an empty queue: that second rule means no configuration of host credit and client batch size
  * can deadlock.
  */
+import { dispose } from '../shared/dispose.js'
 import { AbortError } from '../shared/errors.js'
 import type { StreamCall } from '../shared/types.js'
 
@@ -84,8 +85,12 @@ export class RemoteCall implements StreamCall<unknown, unknown> {
   }
 
   onYield(items: unknown[]): void {
-    if (this.state !== 'open') return
-    if (this.mode === 'await') return this.link.credit(items.length)
+    // Items nobody will read still end what is live in them (a stream's source, a channel, a callback).
+    if (this.state !== 'open') return disposeAll(items, 0)
+    if (this.mode === 'await') {
+      disposeAll(items, 0)
+      return this.link.credit(items.length)
+    }
     for (const item of items) this.items.push(item)
     if (this.waiter !== undefined && this.head < this.items.length) {
       const waiter = this.waiter
@@ -117,6 +122,7 @@ export class RemoteCall implements StreamCall<unknown, unknown> {
     if (this.mode === 'idle') {
       this.mode = 'await'
       const unread = this.items.length - this.head
+      disposeAll(this.items, this.head)
       this.items = []
       this.head = 0
       if (unread + this.consumed > 0 && this.state === 'open') this.link.credit(unread + this.consumed)
@@ -210,10 +216,18 @@ export class RemoteCall implements StreamCall<unknown, unknown> {
    * an AbortSignal did it (as a fetch body does).
    */
   abort(error: Error, iteratorThrows: boolean): void {
-    if (this.state !== 'open') return
+    if (this.state !== 'open') {
+      // The host already finished, but the reader gave up on what is still queued: end it here, and end what
+      // is live inside it (the host holds those refs for us until we do).
+      disposeAll(this.items, this.head)
+      this.items = []
+      this.head = 0
+      return
+    }
     this.link.cancel()
     this.leave(iteratorThrows ? 'failed' : 'cancelled')
     this.error = error
+    disposeAll(this.items, this.head)
     this.items = []
     this.head = 0
     this.rejectResult(error)
@@ -274,5 +288,13 @@ export class RemoteCall implements StreamCall<unknown, unknown> {
     if (waiter === undefined || this.head < this.items.length) return
     this.waiter = undefined
     this.ending().then(waiter.resolve, waiter.reject)
+  }
+}
+
+/** Items from `from` on that will never be read. Plain data (the usual case) costs a type check each. */
+function disposeAll(items: unknown[], from: number): void {
+  for (let i = from; i < items.length; i++) {
+    const item = items[i]
+    if (typeof item === 'object' && item !== null) dispose(item)
   }
 }
