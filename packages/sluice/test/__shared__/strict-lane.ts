@@ -14,12 +14,18 @@ export type HostileApi = typeof hostileApi
 export interface StrictLane extends AsyncDisposable {
   /** Set once the Worker died, with the error that killed it. */
   readonly death: { error?: unknown; exitCode?: number } | undefined
+  /** Resolves with the cause when the Worker dies (never, if it survives). */
+  readonly died: Promise<Error>
   /** A new connection to the host, for raw frames. */
   port(): MessagePort
   /** A new connection with a real client: the well-behaved peer. */
   client(): Client<HostileApi>
   probe(): Promise<ReturnType<typeof hostileProbe>>
   stats(): Promise<HostStats>
+  /** Differences in the built-in prototypes since the host started (none, unless a peer polluted them). */
+  integrity(): Promise<string[]>
+  /** The host Worker's used heap after garbage collection, in bytes. */
+  heap(): Promise<number>
   /** Makes the Worker create an unhandled rejection of its own. */
   canary(): void
   /** Resolves when the host answers a control request; rejects if it has died or does not answer in `ms`. */
@@ -39,8 +45,11 @@ export async function strictLane(): Promise<StrictLane> {
   const pending = new Map<number, { resolve: (msg: Record<string, unknown>) => void; reject: (e: Error) => void }>()
   const dead = () => new Error(`the host Worker died: ${describe(death?.error ?? `exit code ${death?.exitCode}`)}`)
   worker.on('error', (error) => void (death = { ...death, error }))
+  let onDeath!: (e: Error) => void
+  const died = new Promise<Error>((resolve) => (onDeath = resolve))
   worker.on('exit', (exitCode) => {
     death = { ...death, exitCode }
+    onDeath(dead())
     for (const p of pending.values()) p.reject(dead())
     pending.clear()
   })
@@ -85,10 +94,13 @@ export async function strictLane(): Promise<StrictLane> {
     get death() {
       return death
     },
+    died,
     port: connect,
     client: () => createClient<HostileApi>(connect()),
     probe: async () => (await request('probe')).probe as ReturnType<typeof hostileProbe>,
     stats: async () => (await request('stats')).stats as HostStats,
+    integrity: async () => (await request('integrity')).changes as string[],
+    heap: async () => (await request('heap')).bytes as number,
     canary: () => worker.postMessage({ type: 'canary', id: nextId++ }),
     async alive(ms = 5000) {
       await request('stats', ms)
