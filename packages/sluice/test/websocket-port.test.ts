@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { WebSocket, WebSocketServer } from 'ws'
 import { createHost, getContext, type Host, webSocketPort, type WebSocketPortOptions } from '../src/main/index.js'
 import { createClient } from '../src/renderer/index.js'
+import { DEFAULT_LIMITS } from '../src/shared/index.js'
 
 const counters = { finallies: 0 }
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -199,6 +200,28 @@ type RawSocket = { pause(): void; resume(): void }
 const rawSocket = (ws: WebSocket) => (ws as unknown as { _socket: RawSocket })._socket
 const opened = (ws: WebSocket) => new Promise((resolve) => ws.once('open', resolve))
 
+// A scripted `ws`-shaped socket: the test sets bufferedAmount and runs the send callbacks itself.
+function scripted(url?: string) {
+  const written: (() => void)[] = []
+  const calls: string[] = []
+  return {
+    url,
+    readyState: 1,
+    bufferedAmount: 0,
+    written,
+    calls,
+    send(_data: string, cb?: () => void) {
+      if (cb) written.push(cb)
+    },
+    pause: () => calls.push('pause'),
+    resume: () => calls.push('resume'),
+    terminate: () => calls.push('terminate'),
+    close() {},
+    addEventListener() {},
+    removeEventListener() {},
+  }
+}
+
 describe('webSocketPort() backpressure', () => {
   it('stops reading from a peer that does not read, so its unread answers stay near highWaterMark', async () => {
     await using s = await server({ highWaterMark: 64 * 1024 })
@@ -268,28 +291,7 @@ describe('webSocketPort() backpressure', () => {
   })
 
   it('pauses only a socket a server accepted: two ends that both stopped reading would never drain', () => {
-    // A scripted `ws`-shaped socket: the test sets bufferedAmount and runs the send callbacks itself.
-    const socket = (url?: string) => {
-      const written: (() => void)[] = []
-      const calls: string[] = []
-      return {
-        url,
-        readyState: 1,
-        bufferedAmount: 0,
-        written,
-        calls,
-        send(_data: string, cb?: () => void) {
-          if (cb) written.push(cb)
-        },
-        pause: () => calls.push('pause'),
-        resume: () => calls.push('resume'),
-        terminate: () => calls.push('terminate'),
-        close() {},
-        addEventListener() {},
-        removeEventListener() {},
-      }
-    }
-    const accepted = socket()
+    const accepted = scripted()
     const port = webSocketPort(accepted, { highWaterMark: 1000 })
     accepted.bufferedAmount = 1001
     port.post([{ t: 'cancel', id: 1 }])
@@ -304,17 +306,34 @@ describe('webSocketPort() backpressure', () => {
     accepted.written.shift()!()
     expect(accepted.calls).toEqual(['pause', 'resume'])
 
-    const client = socket('ws://127.0.0.1:1/sluice')
+    const client = scripted('ws://127.0.0.1:1/sluice')
     const clientPort = webSocketPort(client, { highWaterMark: 1000 })
     client.bufferedAmount = 10_000
     clientPort.post([{ t: 'cancel', id: 1 }])
     expect(client.calls).toEqual([])
 
-    const forced = socket('ws://127.0.0.1:1/sluice')
+    const forced = scripted('ws://127.0.0.1:1/sluice')
     const forcedPort = webSocketPort(forced, { highWaterMark: 1000, pauseReading: true })
     forced.bufferedAmount = 10_000
     forcedPort.post([{ t: 'cancel', id: 1 }])
     expect(forced.calls).toEqual(['pause'])
+  })
+
+  it('pauses above 1 MiB unsent and drops the socket above 2 × maxMessageBytes by default, as web-mode.md says', () => {
+    const accepted = scripted()
+    const port = webSocketPort(accepted, { onError: () => {} })
+    accepted.bufferedAmount = 1024 * 1024
+    port.post([{ t: 'cancel', id: 1 }])
+    expect(accepted.calls).toEqual([])
+    accepted.bufferedAmount = 1024 * 1024 + 1
+    port.post([{ t: 'cancel', id: 2 }])
+    expect(accepted.calls).toEqual(['pause'])
+    accepted.bufferedAmount = 2 * DEFAULT_LIMITS.maxMessageBytes
+    port.post([{ t: 'cancel', id: 3 }])
+    expect(accepted.calls).toEqual(['pause'])
+    accepted.bufferedAmount = 2 * DEFAULT_LIMITS.maxMessageBytes + 1
+    port.post([{ t: 'cancel', id: 4 }])
+    expect(accepted.calls).toEqual(['pause', 'terminate'])
   })
 
   it('refuses thresholds that cannot work', () => {
