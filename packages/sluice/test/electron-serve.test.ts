@@ -375,3 +375,51 @@ describe('serve(): reloads and many windows', () => {
     expect(w.host.stats().connections).toBe(2)
   })
 })
+
+describe('serve(): frames and processes, as Electron has them', () => {
+  it("a sub-frame navigating (its own did-start-navigation and did-frame-navigate) ends only the sub-frame's peer", async () => {
+    await using w = world({ allowOrigins: ['file://'] })
+    const wc = w.electron.createWindow('file:///app/index.html')
+    const widget = wc.addFrame('file:///app/widget.html')
+    const top = await clientOf(wc.mainFrame.document!)
+    const inner = await clientOf(widget.document!)
+    expect(await inner.whoami()).toMatchObject({ mainFrame: false, frameTreeNodeId: widget.frameTreeNodeId })
+    const { it: topStream } = await liveStream(top)
+    const events: string[] = []
+    wc.on('did-start-navigation', (d: { isMainFrame: boolean }) => events.push(`start:${d.isMainFrame}`))
+    wc.on('did-frame-navigate', (_e: unknown, _url: string, _code: number, _status: string, isMainFrame: boolean) => events.push(`frame:${isMainFrame}`))
+    wc.on('did-navigate', () => events.push('navigate'))
+    await widget.navigate('file:///app/widget-2.html')
+    expect(events).toEqual(['start:false', 'frame:false'])
+    await waitFor(() => w.host.stats().connections === 1, "the sub-frame's peer to end")
+    expect((await topStream.next()).done).toBe(false)
+    expect(w.host.stats().peers.find((p) => p.open)!.peer).toMatchObject({ mainFrame: true })
+  })
+
+  it('a crash ends the peers of every frame of the page when render-process-gone arrives, which is a posted task', async () => {
+    await using w = world()
+    const wc = w.electron.createWindow('file:///a.html')
+    const sameProcess = wc.addFrame('file:///b.html')
+    const outOfProcess = wc.addFrame('file:///c.html', { processId: w.electron.nextId() })
+    for (const doc of [wc.mainFrame.document!, sameProcess.document!, outOfProcess.document!]) await liveStream(await clientOf(doc))
+    let gone = false
+    wc.on('render-process-gone', () => (gone = true))
+    wc.crash({ closePorts: false })
+    // Electron emits it from a posted task (electron_api_web_contents.cc PrimaryMainFrameRenderProcessGone).
+    expect(gone).toBe(false)
+    expect(sameProcess.document!.alive).toBe(false)
+    expect(outOfProcess.document!.alive).toBe(true)
+    await waitFor(() => counters.finallies === 3, 'every generator of the page to finish')
+    expect(w.host.stats()).toMatchObject({ connections: 0, streams: 0 })
+  })
+
+  it('a port that lands where nobody listens holds its connection until the renderer collects it', async () => {
+    await using w = world()
+    const doc = w.electron.createWindow('file:///a.html').mainFrame.document!
+    doc.ipcRenderer.send(SLUICE_CHANNELS.SLUICE_HELLO_RENDERER_TO_MAIN, 1, 'tok')
+    await waitFor(() => w.electron.unclaimed.length === 1, 'the port to land unclaimed')
+    expect(w.host.stats().connections).toBe(1)
+    w.electron.collectGarbage()
+    await waitFor(() => w.host.stats().connections === 0, 'the connection to end once the port is collected')
+  })
+})
