@@ -280,6 +280,9 @@ export async function startWebServer(options: WebServerOptions = {}): Promise<We
     server.once('error', fail)
     server.listen(o.port, o.host, done)
   })
+  // Once listening, an error is an accept failing (out of file descriptors, under a flood of connections):
+  // that connection is lost, the server is not.
+  server.on('error', (e) => warn('server', `web mode: ${String(e)}`))
   const { port } = server.address() as { port: number }
   const shown = o.host === '0.0.0.0' ? 'localhost' : o.host.includes(':') ? `[${o.host}]` : o.host
   return {
