@@ -231,6 +231,19 @@ describe("opaque origins (defect 4): the 'file://' rule is for file: origins onl
     main.port!.close()
   })
 
+  it("an opaque origin matches no RegExp either, and a /g RegExp answers the same every time", async () => {
+    startMain({ allowOrigins: [/.*/g] })
+    const opaque = electron.createWindow('file:///app/index.html').addFrame('data:text/html,hi', { opaque: true })
+    expect((await hello(opaque.document!)).port).toBeUndefined()
+    host!.close()
+    startMain({ allowOrigins: [/^https:\/\/app\.example$/g] })
+    for (let i = 0; i < 3; i++) {
+      const { port } = await hello(electron.createWindow('https://app.example/').mainFrame.document!)
+      expect(port, `hello ${i}`).toBeDefined()
+      port!.close()
+    }
+  })
+
   it("lets '*' and a function rule decide about an opaque origin, since they are explicit", async () => {
     startMain({ allowOrigins: ({ origin, url }) => origin === 'null' && url.endsWith('/widget.html') })
     const sandboxed = electron.createWindow('file:///app/index.html').addFrame('file:///app/widget.html', { opaque: true })

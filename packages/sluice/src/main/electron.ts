@@ -433,12 +433,13 @@ function originMatcher(rules: ServeOptions['allowOrigins'], isPackaged: boolean)
   return (origin, url) => {
     const isFile = url.startsWith('file:')
     return list.some((rule) => {
-      if (typeof rule !== 'string') return !isFile && rule.test(origin)
+      // Opaque origins ('null': data: URLs, sandboxed iframes) match no RegExp and no string rule but '*'.
+      // lastIndex is reset so that a /g or /y rule does not alternate between allow and refuse.
+      if (typeof rule !== 'string') return !isFile && origin !== 'null' && ((rule.lastIndex = 0), rule.test(origin))
       if (rule === '*') return true
       // A file: page's origin is 'file://'; a sandboxed file: iframe's is opaque ('null'), and opaque origins
       // match no string rule (spec/api-web-frame-main-spec.ts "should be file:// for file frames").
       if (rule === 'file://' || rule === 'file:') return isFile && origin === 'file://'
-      // An opaque origin ('null': data:, sandboxed iframes, ...) never matches a string rule.
       return !isFile && origin !== 'null' && normalizeOrigin(rule) === origin
     })
   }
