@@ -16,8 +16,9 @@ import { afterTask } from '../shared/schedule.js'
 import { serializeError } from '../shared/wire-error.js'
 import { RefTable } from '../shared/refs.js'
 import { maxArity } from './arity.js'
-import { type CallContext, contextStore, type Peer } from './context.js'
-import { closeIterator, type Entry, finishEntry, isAsyncIterable, LazyAbort, startStream } from './stream.js'
+import { Call, type LazyAbort } from './call.js'
+import { contextStore, type Peer } from './context.js'
+import { closeIterator, isAsyncIterable, startStream } from './stream.js'
 
 export interface HostOptions {
   /** Per-connection limits; unspecified fields keep `DEFAULT_LIMITS`. */
@@ -79,22 +80,6 @@ function isPath(path: unknown, maxDepth: number): path is string[] {
   return true
 }
 
-/** What `getContext()` returns. A class, so that each call allocates one small object and no closures. */
-class HostCallContext implements CallContext {
-  readonly closers: ((reason?: unknown) => void)[] = []
-  constructor(
-    readonly peer: Peer,
-    readonly method: string,
-    private readonly ctrl: LazyAbort,
-  ) {}
-  get signal(): AbortSignal {
-    return this.ctrl.signal
-  }
-  /** A getter, so that `const { onClose } = getContext()` works: the function is made (bound) only when read. */
-  get onClose(): (fn: (reason?: unknown) => void) => void {
-    return (fn) => void this.closers.push(fn)
-  }
-}
 const FORBIDDEN = new Set(['__proto__', 'constructor', 'prototype'])
 
 /** A plain object or a module namespace: what the api may nest methods in. */
@@ -174,7 +159,8 @@ export function createHostCore(api: object, options: HostOptions = {}): HostCore
 class HostConnection implements Connection {
   readonly peer: Peer
   private readonly outbox: Outbox
-  private readonly entries = new Map<number, Entry>()
+  /** Calls by id: running, settling (their result holds live values), or cancelled but not yet finished. */
+  private readonly entries = new Map<number, Call>()
   private readonly refs: RefTable
   private readonly closers: (() => void)[] = []
   private streamCount = 0
@@ -283,7 +269,8 @@ class HostConnection implements Connection {
     const target = this.resolve(path)
     if (typeof target === 'string') return this.reject(id, target)
     const method = path.length === 1 ? path[0]! : path.join('.')
-    const ctrl = new LazyAbort()
+    const entry = new Call(id, this.peer, method)
+    const ctrl = entry.ctrl
     // Live objects the arguments bring in (the peer's callbacks, promises, streams). A call refused after
     // decoding must not leave them behind: they are disposed with it (released, cancelled, handled).
     const live: unknown[] = []
@@ -309,13 +296,11 @@ class HostConnection implements Connection {
     const arity = maxArity(target.fn)
     if (args.length > arity) return refuse(`api.${method} takes at most ${arity} argument${arity === 1 ? '' : 's'}, got ${args.length}`)
 
-    const ctx = new HostCallContext(this.peer, method, ctrl)
-    const entry: Entry = { id, ctx, ctrl, closers: ctx.closers, done: false, finished: false, stream: undefined }
     this.entries.set(id, entry)
     this.callCount++
     let out: unknown
     try {
-      out = contextStore.run(ctx, () => target.fn.apply(target.self, args as unknown[]))
+      out = contextStore.run(entry, () => target.fn.apply(target.self, args as unknown[]))
     } catch (e) {
       return this.fail(entry, e)
     }
@@ -357,7 +342,7 @@ class HostConnection implements Connection {
     return { fn: node, self }
   }
 
-  private settle(entry: Entry, out: unknown): void {
+  private settle(entry: Call, out: unknown): void {
     if (isAsyncIterable(out)) return this.beginStream(entry, out)
     if (typeof (out as PromiseLike<unknown>)?.then === 'function') {
       ;(out as PromiseLike<unknown>).then(
@@ -369,25 +354,37 @@ class HostConnection implements Connection {
     this.resolveCall(entry, out)
   }
 
-  private resolveCall(entry: Entry, value: unknown): void {
+  private resolveCall(entry: Call, value: unknown): void {
     if (entry.done) {
       // Cancelled or disconnected while the handler ran: the result will never be delivered, so end what is
       // live in it (a returned stream's source, a channel's onClose, a promise that follows the aborted signal).
       dispose(value, entry.reason)
     } else {
+      const live: number[] = []
       let encoded: Encoded
       try {
-        encoded = this.refs.encode(value)
+        encoded = this.refs.encode(value, live)
       } catch (e) {
-        return this.fail(entry, new TypeError(`sluice: api.${entry.ctx.method} returned a value that cannot be sent: ${(e as Error).message}`))
+        return this.fail(entry, new TypeError(`sluice: api.${entry.method} returned a value that cannot be sent: ${(e as Error).message}`))
       }
-      entry.done = true
       this.outbox.push({ t: 'result', id: entry.id, value: encoded })
+      this.hold(entry, live)
     }
     this.finish(entry, undefined)
   }
 
-  private beginStream(entry: Entry, iterable: AsyncIterable<unknown>): void {
+  /** The call was answered with `live` refs in its value: it lives (settles) until each of them has ended. */
+  private hold(entry: Call, live: number[]): void {
+    entry.answered(live)
+    for (const ref of live) {
+      this.refs.watch(ref, () => {
+        entry.released(ref)
+        this.retire(entry)
+      })
+    }
+  }
+
+  private beginStream(entry: Call, iterable: AsyncIterable<unknown>): void {
     this.callCount--
     this.streamCount++
     entry.isStream = true
@@ -404,20 +401,28 @@ class HostConnection implements Connection {
       credit: this.settings.credit,
       outbox: this.outbox,
       encode: (v) => this.refs.encode(v),
+      returned: (v) => {
+        const live: number[] = []
+        const value = this.refs.encode(v, live)
+        this.outbox.push({ t: 'return', id: entry.id, value })
+        this.outbox.flush()
+        this.hold(entry, live)
+      },
       fail: (e) => this.fail(entry, e),
       finish: (reason) => this.finish(entry, reason),
     })
   }
 
-  /** Sends the error (unless the client already gave up on this call) and finishes the entry. */
-  private fail(entry: Entry, e: unknown): void {
+  /** Sends the error (unless the client already gave up on this call), closes the call and finishes it. */
+  private fail(entry: Call, e: unknown): void {
     if (!entry.done) {
       entry.done = true
       this.outbox.push({ t: 'error', id: entry.id, error: serializeError(e, this.settings.dev) })
       this.outbox.flush()
-      if (!(e instanceof AbortError) && !isAbort(e)) this.settings.onError?.(e, { peer: this.peer, method: entry.ctx.method, kind: 'handler' })
+      if (!(e instanceof AbortError) && !isAbort(e)) this.settings.onError?.(e, { peer: this.peer, method: entry.method, kind: 'handler' })
     }
     const reason = isAbort(e) ? new AbortError('aborted by the host', e.value) : e
+    entry.cancel(reason)
     if (entry.stream !== undefined) {
       // The stream may have failed to encode a yield while its generator sits suspended: end it properly.
       const { iterator } = entry.stream
@@ -427,12 +432,18 @@ class HostConnection implements Connection {
     }
   }
 
-  /** The client or the connection gave up on `entry`. Aborts its signal at once; the rest follows. */
-  private cancel(entry: Entry, reason: Error): void {
-    if (entry.done) return
-    entry.done = true
-    entry.reason = reason
-    entry.ctrl.abort(reason)
+  /**
+   * The client or the connection gave up on `entry`. Aborts its signal and runs its onClose hooks at once; a
+   * running generator is then ended, and a settling call's live values are ended with it.
+   */
+  private cancel(entry: Call, reason: Error): void {
+    if (entry.state === 'settling') {
+      const live = entry.liveRefs()
+      entry.cancel(reason)
+      for (const ref of live) this.refs.end(ref, reason)
+      return this.retire(entry)
+    }
+    if (entry.done || !entry.cancel(reason)) return
     if (entry.stream !== undefined) {
       entry.stream.wake?.()
       const { iterator } = entry.stream
@@ -443,12 +454,20 @@ class HostConnection implements Connection {
     // A plain call finishes when its handler settles; the signal already told it to stop.
   }
 
-  /** The entry's work is over: run its onClose hooks exactly once and forget it. */
-  private finish(entry: Entry, reason: unknown): void {
-    if (!finishEntry(entry, reason)) return
-    this.entries.delete(entry.id)
+  /** The handler or generator has stopped. The call is forgotten once it is also closed (see retire). */
+  private finish(entry: Call, reason: unknown): void {
+    if (entry.finished) return
+    entry.finished = true
     if (entry.isStream) this.streamCount--
     else this.callCount--
+    if (entry.state === 'running') entry.close(reason)
+    this.retire(entry)
+  }
+
+  /** Forgets a call that has finished and closed. */
+  private retire(entry: Call): void {
+    if (!entry.finished || entry.state !== 'closed') return
+    if (this.entries.get(entry.id) === entry) this.entries.delete(entry.id)
     this.maybeIdle()
   }
 

@@ -21,60 +21,18 @@
 import { dispose } from '../shared/dispose.js'
 import type { Encoded } from '../shared/protocol.js'
 import type { Outbox } from '../shared/outbox.js'
-import { type CallContext, contextFollowsAwait, contextStore } from './context.js'
-
-/**
- * An AbortController made only when someone reads its signal. Node creates an AbortSignal in ~3 µs plus GC,
- * which was the largest single cost of a plain call; most handlers never look at their signal.
- */
-export class LazyAbort {
-  private ctrl: AbortController | undefined
-  private reason: unknown
-  aborted = false
-
-  get signal(): AbortSignal {
-    if (this.ctrl === undefined) {
-      this.ctrl = new AbortController()
-      if (this.aborted) this.ctrl.abort(this.reason)
-    }
-    return this.ctrl.signal
-  }
-
-  abort(reason: unknown): void {
-    if (this.aborted) return
-    this.aborted = true
-    this.reason = reason
-    this.ctrl?.abort(reason)
-  }
-}
-
-export interface StreamState {
-  iterator: AsyncIterator<unknown>
-  credit: number
-  /** Set while the driver waits for credit; a credit frame or a cancel calls it. */
-  wake: (() => void) | undefined
-}
-
-/** One call or stream on a connection. */
-export interface Entry {
-  id: number
-  ctx: CallContext
-  ctrl: LazyAbort
-  closers: ((reason?: unknown) => void)[]
-  /** Nothing more will be sent for this id (answered, failed, or cancelled). */
-  done: boolean
-  /** The handler or generator has finished and onClose has run. */
-  finished: boolean
-  /** Why it was cancelled, if it was. */
-  reason?: unknown
-  isStream?: boolean
-  stream: StreamState | undefined
-}
+import type { Call, StreamState } from './call.js'
+import { contextFollowsAwait, contextStore } from './context.js'
 
 export interface DriverHooks {
   credit: number
   outbox: Outbox
   encode: (value: unknown) => Encoded
+  /**
+   * Sends the generator's return value after its yields (and flushes), holding the call open while live values
+   * in it last. Throws, sending nothing, when the value cannot be sent.
+   */
+  returned: (value: unknown) => void
   /** The generator threw, or a value could not be encoded. */
   fail: (e: unknown) => void
   /** The generator finished normally. */
@@ -88,19 +46,19 @@ export function isAsyncIterable(x: unknown): x is AsyncIterable<unknown> {
   return typeof (x as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function'
 }
 
-export function startStream(entry: Entry, iterable: AsyncIterable<unknown>, hooks: DriverHooks): void {
+export function startStream(entry: Call, iterable: AsyncIterable<unknown>, hooks: DriverHooks): void {
   let iterator: AsyncIterator<unknown>
   try {
-    iterator = contextStore.run(entry.ctx, () => iterable[Symbol.asyncIterator]())
+    iterator = contextStore.run(entry, () => iterable[Symbol.asyncIterator]())
   } catch (e) {
     return hooks.fail(e)
   }
   const state: StreamState = { iterator, credit: hooks.credit, wake: undefined }
   entry.stream = state
-  void contextStore.run(entry.ctx, () => drive(entry, state, hooks))
+  void contextStore.run(entry, () => drive(entry, state, hooks))
 }
 
-async function drive(entry: Entry, state: StreamState, hooks: DriverHooks): Promise<void> {
+async function drive(entry: Call, state: StreamState, hooks: DriverHooks): Promise<void> {
   const { id } = entry
   const half = Math.floor(hooks.credit / 2)
   try {
@@ -113,17 +71,14 @@ async function drive(entry: Entry, state: StreamState, hooks: DriverHooks): Prom
       }
       // Without AsyncLocalStorage, each step must enter the call's context for getContext() to work in the
       // generator's body. With it, this loop already runs inside the context (see startStream).
-      const step = await (contextFollowsAwait ? state.iterator.next() : contextStore.run(entry.ctx, () => state.iterator.next()))
+      const step = await (contextFollowsAwait ? state.iterator.next() : contextStore.run(entry, () => state.iterator.next()))
       if (entry.done) {
         // Cancelled while producing: the cancel path owns return() and onClose. This item will never be read.
         if (step.done !== true) dispose(step.value, entry.reason)
         return
       }
       if (step.done) {
-        const value = hooks.encode(step.value)
-        entry.done = true
-        hooks.outbox.push({ t: 'return', id, value })
-        hooks.outbox.flush()
+        hooks.returned(step.value)
         hooks.finish(undefined)
         return
       }
@@ -151,20 +106,4 @@ export function closeIterator(get: () => AsyncIterator<unknown>): Promise<void> 
       () => {},
       () => {},
     )
-}
-
-/** Marks the entry finished and runs its onClose hooks once. Returns false if it was already finished. */
-export function finishEntry(entry: Entry, reason: unknown): boolean {
-  if (entry.finished) return false
-  entry.finished = true
-  entry.done = true
-  const why = entry.reason ?? reason
-  for (const fn of entry.closers.splice(0)) {
-    try {
-      fn(why)
-    } catch {
-      // An onClose hook that throws must not stop the others, nor reach the port's event loop.
-    }
-  }
-  return true
 }

@@ -28,6 +28,8 @@ export class ClientConnection {
   private readonly port: Port
   private readonly outbox: Outbox
   private readonly calls = new Map<number, RemoteCall>()
+  /** For calls made with an AbortSignal: marks the call's value as holding live refs (see call()). */
+  private readonly liveMarkers = new Map<number, () => void>()
   private readonly listeners = new Map<string, Set<EventListener>>()
   private readonly closers = new Set<(error: Error) => void>()
   readonly refs: RefTable
@@ -65,6 +67,8 @@ export class ClientConnection {
     const id = this.nextId++
     const method = path.join('.')
     let signal: AbortSignal | undefined
+    /** The call's value holds live refs (a stream, a channel…): the signal may still end them after it settled. */
+    let live = false
     const call = new RemoteCall({
       method,
       ackEvery: this.ackEvery,
@@ -76,11 +80,19 @@ export class ClientConnection {
         this.outbox.flush()
       },
       cancel: () => {
+        this.liveMarkers.delete(id)
         if (this.calls.delete(id)) this.outbox.push({ t: 'cancel', id })
       },
-      closed: () => signal?.removeEventListener('abort', onAbort),
+      closed: () => {
+        if (!live) signal?.removeEventListener('abort', onAbort)
+      },
     })
-    const onAbort = () => call.abort(new AbortError(`sluice: api.${method}() was aborted`, signal?.reason), true)
+    const onAbort = () => {
+      // After the call settled, the host still holds the live values it returned until they end: aborting
+      // the call's signal ends them too (a returned ReadableStream, a Channel), as it would a fetch body.
+      if (live && !this.calls.has(id)) this.outbox.push({ t: 'cancel', id })
+      call.abort(new AbortError(`sluice: api.${method}() was aborted`, signal?.reason), true)
+    }
     if (this.closedWith !== undefined) {
       call.disconnect(this.closedWith)
       return call
@@ -101,6 +113,7 @@ export class ClientConnection {
       return call
     }
     signal?.addEventListener('abort', onAbort, { once: true })
+    if (signal !== undefined) this.liveMarkers.set(id, () => (live = true))
     this.calls.set(id, call)
     this.outbox.push({ t: 'call', id, path, args: encoded })
     return call
@@ -121,7 +134,7 @@ export class ClientConnection {
     switch (f.t) {
       case 'result': {
         // { t: 'result', id, value }
-        const call = this.settle(f.id)
+        const call = this.settle(f.id, f.value)
         return call !== undefined ? call.onResult(this.decode(f.value)) : this.drop(f.value)
       }
       case 'yield': {
@@ -134,7 +147,7 @@ export class ClientConnection {
       }
       case 'return': {
         // { t: 'return', id, value }
-        const call = this.settle(f.id)
+        const call = this.settle(f.id, f.value)
         return call !== undefined ? call.onReturn(this.decode(f.value)) : this.drop(f.value)
       }
       case 'error': // { t: 'error', id, error }
@@ -170,9 +183,15 @@ export class ClientConnection {
     return decode(value, this.readRef)
   }
 
-  private settle(id: number): RemoteCall | undefined {
+  private settle(id: number, value?: Parameters<typeof decode>[0]): RemoteCall | undefined {
     const call = this.calls.get(id)
     this.calls.delete(id)
+    const mark = this.liveMarkers.get(id)
+    if (mark !== undefined) {
+      this.liveMarkers.delete(id)
+      const refs = (value as { r?: unknown[] } | undefined)?.r
+      if (Array.isArray(refs) && refs.length > 0) mark()
+    }
     return call
   }
 
@@ -205,6 +224,7 @@ export class ClientConnection {
     this.outbox.close()
     for (const call of this.calls.values()) call.disconnect(error)
     this.calls.clear()
+    this.liveMarkers.clear()
     this.refs.close(error)
     try {
       this.port.close()

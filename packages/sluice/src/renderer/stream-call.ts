@@ -55,17 +55,27 @@ export class RemoteCall implements StreamCall<unknown, unknown> {
   private plain = false
   private error: unknown
   private readonly result: Promise<unknown>
-  private resolveResult!: (v: unknown) => void
+  private settleResolve!: (v: unknown) => void
   private rejectResult!: (e: unknown) => void
+  /** `then` was called: from then on the value is the awaited result, and a cancel can no longer replace it. */
+  private observed = false
+  /** A return value that arrived before anyone awaited it: a `cancel()` before the `await` still wins. */
+  private held: { value: unknown } | undefined
 
   constructor(private readonly link: CallLink) {
     this.result = new Promise((resolve, reject) => {
-      this.resolveResult = resolve
+      this.settleResolve = resolve
       this.rejectResult = reject
     })
     // The result is only observed through then(); a stream that is iterated and fails must not also raise an
     // unhandled rejection for the promise nobody asked for.
     this.result.catch(noop)
+  }
+
+  /** Settles the awaited result now if someone awaits it, or holds the value until someone does. */
+  private resolveResult(value: unknown): void {
+    if (this.observed) this.settleResolve(value)
+    else this.held = { value }
   }
 
   get open(): boolean {
@@ -119,6 +129,11 @@ export class RemoteCall implements StreamCall<unknown, unknown> {
   // -------------------------------------------------------------------------------------------------------------
 
   then<A = unknown, B = never>(onfulfilled?: ((value: unknown) => A | PromiseLike<A>) | null, onrejected?: ((reason: unknown) => B | PromiseLike<B>) | null): Promise<A | B> {
+    this.observed = true
+    if (this.held !== undefined) {
+      this.settleResolve(this.held.value)
+      this.held = undefined
+    }
     if (this.mode === 'idle') {
       this.mode = 'await'
       const unread = this.items.length - this.head
@@ -217,11 +232,19 @@ export class RemoteCall implements StreamCall<unknown, unknown> {
    */
   abort(error: Error, iteratorThrows: boolean): void {
     if (this.state !== 'open') {
-      // The host already finished, but the reader gave up on what is still queued: end it here, and end what
-      // is live inside it (the host holds those refs for us until we do).
+      // The host already finished, but the reader gave up first: iteration ends now, whatever is still queued
+      // (and what is live inside it is ended; the host holds those refs for us until we do), and a return value
+      // nobody has awaited yet gives way to the cancel, so the outcome never depends on timing.
       disposeAll(this.items, this.head)
       this.items = []
       this.head = 0
+      if (this.held !== undefined) {
+        dispose(this.held.value, error)
+        this.held = undefined
+        this.state = iteratorThrows ? 'failed' : 'cancelled'
+        this.error = error
+        this.rejectResult(error)
+      }
       return
     }
     this.link.cancel()

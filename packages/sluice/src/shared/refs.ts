@@ -61,9 +61,12 @@ const BUCKET: Record<string, Bucket> = { function: 'refs', promise: 'refs', read
 const LIMIT_OF: Record<Bucket, keyof RefLimits> = { refs: 'maxRefs', channels: 'maxChannels', streams: 'maxRefStreams' }
 const WHAT: Record<Bucket, string> = { refs: 'functions and promises', channels: 'channels', streams: 'streams passed as values' }
 
-/** A map of refs that keeps the per-bucket counts the limits are checked against. */
+/** A map of refs that keeps the per-bucket counts the limits are checked against, and says when one goes. */
 class CountedMap<V extends { kind: string }> extends Map<number, V> {
-  constructor(private readonly counts: Record<Bucket, number>) {
+  constructor(
+    private readonly counts: Record<Bucket, number>,
+    private readonly gone?: (id: number) => void,
+  ) {
     super()
   }
   override set(id: number, entry: V): this {
@@ -74,11 +77,15 @@ class CountedMap<V extends { kind: string }> extends Map<number, V> {
     const entry = this.get(id)
     if (entry === undefined) return false
     this.counts[BUCKET[entry.kind]!]--
-    return super.delete(id)
+    super.delete(id)
+    this.gone?.(id)
+    return true
   }
   override clear(): void {
+    const ids = [...this.keys()]
     for (const entry of this.values()) this.counts[BUCKET[entry.kind]!]--
     super.clear()
+    if (this.gone !== undefined) for (const id of ids) this.gone(id)
   }
 }
 
@@ -114,7 +121,9 @@ export class RefTable {
   private readonly step: number
   private nextId: number
   private readonly counts: Record<Bucket, number> = { refs: 0, channels: 0, streams: 0 }
-  private readonly exported = new CountedMap<Exported>(this.counts)
+  private readonly exported = new CountedMap<Exported>(this.counts, (id) => this.ended(id))
+  /** Who wants to know when an exported ref ends (a call whose result holds it, see main/call.ts). */
+  private readonly watchers = new Map<number, () => void>()
   private readonly exportedFns = new WeakMap<Function, number>()
   private readonly imported = new CountedMap<Imported>(this.counts)
   private readonly calls = new Map<number, { ref: number; resolve: (v: unknown) => void; reject: (e: unknown) => void }>()
@@ -147,8 +156,7 @@ export class RefTable {
    * Encodes `value`, exporting the live objects in it. If it cannot be sent, the refs already made for it are
    * revoked and every live object in it is disposed (nobody will ever receive them), then the error is thrown.
    */
-  encode(value: unknown): Encoded {
-    const written: number[] = []
+  encode(value: unknown, written: number[] = []): Encoded {
     try {
       return encode(
         value,
@@ -173,6 +181,49 @@ export class RefTable {
   /** Decodes stream items from the peer (see `Items`), with this table's limits. */
   decodeItems(frame: Parameters<typeof decodeItems>[0]): unknown[] {
     return decodeItems(frame, this.read, this.limits.maxValueNodes)
+  }
+
+  /** Calls `fn` once when exported ref `id` ends, for whatever reason (at once if it already has). */
+  watch(id: number, fn: () => void): void {
+    if (!this.exported.has(id)) return fn()
+    const before = this.watchers.get(id)
+    this.watchers.set(id, before === undefined ? fn : () => (before(), fn()))
+  }
+
+  private ended(id: number): void {
+    const fn = this.watchers.get(id)
+    if (fn === undefined) return
+    this.watchers.delete(id)
+    fn()
+  }
+
+  /**
+   * Ends exported ref `id` now, from this side, and tells the peer: the call that returned it was cancelled.
+   * A stream ends with `reason` as its error, a channel closes, a promise rejects, a function is forgotten (the
+   * peer's later calls to it fail).
+   */
+  end(id: number, reason: unknown): void {
+    const entry = this.exported.get(id)
+    if (entry === undefined) return
+    this.exported.delete(id)
+    switch (entry.kind) {
+      case 'function':
+        this.exportedFns.delete(entry.fn)
+        break
+      case 'promise':
+        this.outbox.push({ t: 'ref-settle', ref: id, error: this.wireError(reason) })
+        break
+      case 'readable':
+      case 'iterable':
+        entry.out.cancel(reason)
+        this.outbox.push({ t: 'ref-end', ref: id, error: this.wireError(reason) })
+        break
+      case 'channel':
+        this.outbox.push({ t: 'ref-end', ref: id })
+        entry.core.finish(reason)
+        break
+    }
+    this.changed()
   }
 
   /** Throws when one more ref of `kind` would pass its limit on this connection. */
