@@ -323,7 +323,11 @@ export function serveElectron<Api extends object>(api: Api, options: ServeOption
     try {
       hello(event, args)
     } catch (e) {
-      log(`sluice: serve(): dropped a hello: ${errorText(e)}`)
+      try {
+        log(`sluice: serve(): dropped a hello: ${errorText(e)}`)
+      } catch {
+        // A throwing log function: the hello is dropped all the same, and main stays up.
+      }
     }
   }
 
