@@ -24,9 +24,10 @@ describe.each(pairs)('call lifetimes over $name', (factory) => {
     await using pair = await factory.make()
     const { api } = pair.connect()
     const k = key('chat')
-    const answer = api.chatAnswer(k, 20)
+    const ctrl = new AbortController()
+    const answer = api.chatAnswer(k, 20, ctrl.signal)
     await until(() => api.lifetimeLog(k), (l) => l.includes('step 2'))
-    await answer.cancel()
+    ctrl.abort()
     await expect(answer).rejects.toMatchObject({ name: 'AbortError' })
     const log = await until(() => api.lifetimeLog(k), (l) => l.some((x) => x.startsWith('handler returned')))
     // onClose ran before the handler returned, and the upstream stopped: not all 20 steps ran.
