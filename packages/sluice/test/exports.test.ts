@@ -34,10 +34,19 @@ describe('entry points', () => {
       expect(readFileSync(new URL(`../src/${side}/index.ts`, import.meta.url), 'utf8')).not.toMatch(/^export \*/m)
     }
   })
-  it('package.json exports map each entry to its built files', () => {
-    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { exports: Record<string, { types: string; default: string }> }
-    for (const [entry, dir] of [['.', 'shared'], ['./main', 'main'], ['./preload', 'preload'], ['./renderer', 'renderer']] as const) {
-      expect(pkg.exports[entry]).toEqual({ types: `./dist/${dir}/index.d.ts`, default: `./dist/${dir}/index.js` })
-    }
+  it('package.json exports map each entry to its ESM and its CommonJS build, each with its own types', () => {
+    type Pair = { types: string; default: string }
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { exports: Record<string, Record<string, unknown>> }
+    const both = (dir: string, file = 'index') => ({
+      import: { types: `./dist/${dir}/${file}.d.ts`, default: `./dist/${dir}/${file}.js` } satisfies Pair,
+      require: { types: `./dist/cjs/${dir}/${file}.d.ts`, default: `./dist/cjs/${dir}/${file}.js` } satisfies Pair,
+    })
+    expect(pkg.exports['.']).toEqual(both('shared'))
+    expect(pkg.exports['./preload']).toEqual(both('preload'))
+    expect(pkg.exports['./renderer']).toEqual(both('renderer'))
+    // Node (and Electron's main) get main/node.ts, which hands the context AsyncLocalStorage; `node` comes first
+    // because conditions match in object order.
+    expect(pkg.exports['./main']).toEqual({ node: both('main', 'node'), ...both('main') })
+    expect(Object.keys(pkg.exports['./main']!)[0]).toBe('node')
   })
 })
