@@ -1,7 +1,7 @@
 /**
  * `sluice/main`: the host side. Process: Main (or any host: a worker, a utility process, Node).
  */
-import type { EventMap } from 'typed-emitter'
+import type { EventMap } from '../shared/event-map.js'
 import type { PortLike } from '../shared/port.js'
 import { type Connection, createHostCore, type HostOptions, type HostStats } from './host.js'
 
