@@ -1,0 +1,47 @@
+/**
+ * Size budget per entry: each ESM entry of dist bundled with its dependencies (superjson included), minified
+ * and gzipped, as an app's bundler would ship it. `electron` and Node built-ins stay external, as they do in
+ * any Electron or Node bundle. Fails when an entry outgrows its budget; the budget moves only on purpose,
+ * with the README's table (`npm run size -w sluice` prints the figures).
+ */
+import { gzipSync } from 'node:zlib'
+import { fileURLToPath } from 'node:url'
+import { build } from 'esbuild'
+
+const root = fileURLToPath(new URL('..', import.meta.url))
+/** Bytes, min+gzip. About 10% above the size when the budget was set, so growth is a decision, not drift. */
+const BUDGET: Record<string, { file: string; bytes: number }> = {
+  sluice: { file: 'dist/shared/index.js', bytes: 5_200 },
+  'sluice/main': { file: 'dist/main/index.js', bytes: 22_000 },
+  'sluice/preload': { file: 'dist/preload/index.js', bytes: 18_800 },
+  'sluice/renderer': { file: 'dist/renderer/index.js', bytes: 18_500 },
+}
+
+const rows: string[] = []
+const over: string[] = []
+for (const [entry, { file, bytes }] of Object.entries(BUDGET)) {
+  const out = await build({
+    absWorkingDir: root,
+    entryPoints: [file],
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    external: ['electron', 'node:*'],
+    write: false,
+    logLevel: 'error',
+  })
+  const min = out.outputFiles[0]!.contents
+  const gz = gzipSync(min, { level: 9 }).length
+  rows.push(`${entry.padEnd(16)} ${(min.length / 1024).toFixed(1).padStart(6)} kB min  ${(gz / 1024).toFixed(1).padStart(5)} kB min+gzip  (budget ${(bytes / 1024).toFixed(1)} kB)`)
+  if (gz > bytes) over.push(`${entry}: ${gz} B min+gzip, over its budget of ${bytes} B by ${gz - bytes} B`)
+}
+console.log(`check-size:\n  ${rows.join('\n  ')}`)
+if (over.length > 0) {
+  console.error(
+    `check-size: over budget:\n  ${over.join('\n  ')}\n` +
+      'Cut the growth, or raise BUDGET in packages/sluice/scripts/check-size.ts and the sizes in packages/sluice/README.md together.',
+  )
+  process.exit(1)
+}
