@@ -56,7 +56,23 @@ function client() {
   return createClient<Record<string, unknown>>(channel.port2) as unknown as Record<string, any>
 }
 
+/** What esbuild, tsc and tsx make of `export async function hello()` in CommonJS: a getter per binding. */
+function commonJsExports(): object {
+  const exports = {}
+  Object.defineProperty(exports, '__esModule', { value: true })
+  Object.defineProperty(exports, 'hello', { enumerable: true, get: () => async () => 'hello from cjs' })
+  return exports
+}
+
 describe('what a peer may call', () => {
+  it('calls exports of a CommonJS module object (getters marked __esModule), as bundlers emit them', async () => {
+    const channel = new MessageChannel()
+    channels.push(channel)
+    createHost(commonJsExports()).connect(channel.port1)
+    const c = createClient<Record<string, unknown>>(channel.port2) as unknown as Record<string, any>
+    expect(await c.hello()).toBe('hello from cjs')
+  })
+
   it('calls own functions and functions in nested plain namespaces', async () => {
     const c = client()
     expect(await c.ping()).toBe('pong')

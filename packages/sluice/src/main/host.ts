@@ -90,13 +90,16 @@ function isNamespace(node: unknown): node is object {
 }
 
 /**
- * A module namespace, native or as a bundler or test runner builds one (`[Symbol.toStringTag]: 'Module'`). Only
- * here are getters read: esbuild, Rollup and Vite expose each export binding as a getter, which returns the
- * binding and runs nothing else. A getter on any other object is never run by a lookup.
+ * A module namespace, native or as a bundler or test runner builds one: tagged `[Symbol.toStringTag]: 'Module'`
+ * (ES namespaces, Rollup, Vite), or a CommonJS exports object marked `__esModule` (esbuild, tsc, tsx). Only
+ * here are getters read: those tools expose each export binding as a getter that returns the binding and runs
+ * nothing else. A getter on any other object is never run by a lookup.
  */
 function isModule(node: object): boolean {
   const tag = Object.getOwnPropertyDescriptor(node, Symbol.toStringTag)
-  return tag !== undefined && tag.value === 'Module'
+  if (tag !== undefined && tag.value === 'Module') return true
+  const marker = Object.getOwnPropertyDescriptor(node, '__esModule')
+  return marker !== undefined && marker.value === true
 }
 
 function readBinding(get: () => unknown, node: object): unknown {
