@@ -39,11 +39,11 @@ export interface Attacker {
   wrong: string[]
 }
 
-export interface Setup {
+/** A host with an attacker and a bystander on it. Disposable: `using s = setup(…)`. */
+export interface Setup extends Disposable {
   host: Host<Api>
   attacker: Attacker
   bystander: Client<Api>
-  dispose(): void
 }
 
 export const call = (id: number, path: string[], args: unknown) => ({ t: 'call', id, path, args })
@@ -71,7 +71,7 @@ export function setup(limits: Partial<SluiceLimits>, isAnswer: (f: WireFrame) =>
     host,
     attacker,
     bystander: createClient<Api>(b.port2),
-    dispose() {
+    [Symbol.dispose]() {
       host.close()
       for (const p of [a.port1, a.port2, b.port1, b.port2]) p.close()
     },
@@ -129,20 +129,16 @@ export const refArg = (kind: string, ref: number) => ({ v: [null], r: [[[0], kin
 /** One `it` per case: fill, 100k attempts, then the checks every case shares. */
 export function exhaust(cases: Case[]): void {
   it.each(cases)('answers each attempt past $limit with a clear error, with bounded heap and a served bystander', async (c) => {
-    const s = setup(c.limits, c.isAnswer, c.pattern)
-    try {
-      await c.fill(s)
-      await bystanderServed(s.bystander)
-      const before = await heapUsed()
-      await attempts(s, c.attempt, c.perEnvelope)
-      expect(s.attacker.wrong, 'answers that are not a clear error about the limit').toEqual([])
-      expect(s.attacker.answered).toBe(ATTEMPTS)
-      const growth = (await heapUsed()) - before
-      expect(growth / MB, `heap grew by ${(growth / MB).toFixed(1)} MB`).toBeLessThan(20)
-      await bystanderServed(s.bystander)
-      c.after?.(s)
-    } finally {
-      s.dispose()
-    }
+    using s = setup(c.limits, c.isAnswer, c.pattern)
+    await c.fill(s)
+    await bystanderServed(s.bystander)
+    const before = await heapUsed()
+    await attempts(s, c.attempt, c.perEnvelope)
+    expect(s.attacker.wrong, 'answers that are not a clear error about the limit').toEqual([])
+    expect(s.attacker.answered).toBe(ATTEMPTS)
+    const growth = (await heapUsed()) - before
+    expect(growth / MB, `heap grew by ${(growth / MB).toFixed(1)} MB`).toBeLessThan(20)
+    await bystanderServed(s.bystander)
+    c.after?.(s)
   }, 60_000)
 }

@@ -54,6 +54,12 @@ describe('chaos: 10k streams across several peers', () => {
     const rand = prng(SEED)
     const host = createHost(hostileApi)
     const ports: { close(): void }[] = []
+    using _teardown = {
+      [Symbol.dispose]() {
+        host.close()
+        for (const p of ports) p.close()
+      },
+    }
     const connect = (): Peer => {
       const { port1, port2 } = new MessageChannel()
       ports.push(port1, port2)
@@ -200,7 +206,5 @@ describe('chaos: 10k streams across several peers', () => {
     for (const peer of peers) close(peer.api)
     await until(() => host.stats().peers.length === 0, 'every closed connection to be retired', 5000)
     expect(host.stats()).toMatchObject({ connections: 0, calls: 0, streams: 0, refs: 0 })
-    host.close()
-    for (const p of ports) p.close()
   })
 })

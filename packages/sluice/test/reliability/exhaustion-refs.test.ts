@@ -90,27 +90,23 @@ describe('exhaustion: 100k attempts past each limit on live objects and values, 
 
   it('refuses calls to a callback past maxCallbackCalls with a clear error, sending only the calls within it', { timeout: 60_000 }, async () => {
     let refCalls = 0
-    const s = setup({ maxCallbackCalls: 4 }, () => undefined, /./)
-    try {
-      rawPeer(s.attacker.port, { keep: false, onFrame: (f) => void (f.t === 'ref-call' && refCalls++) })
-      const result = rawPeer(s.attacker.port)
-      const before = await heapUsed()
-      // The page passes a callback and never answers any call to it.
-      s.attacker.send([call(1, ['fireCallback'], { v: [null, ATTEMPTS + 4], r: [[[0], 'function', 1]] })])
-      const answer = await result.next((f) => f.id === 1, 20_000)
-      expect(answer.t).toBe('result')
-      const { refused, messages } = (answer.value as { v: { refused: number; messages: string[] } }).v
-      expect(refused).toBe(ATTEMPTS)
-      expect(messages.length).toBeGreaterThan(0)
-      for (const m of messages) expect(m).toMatch(/maxCallbackCalls/)
-      await until(() => refCalls >= 4, 'the four calls within the limit')
-      await new Promise((r) => setTimeout(r, 20))
-      expect(refCalls).toBe(4)
-      const growth = (await heapUsed()) - before
-      expect(growth / MB, `heap grew by ${(growth / MB).toFixed(1)} MB`).toBeLessThan(20)
-      await bystanderServed(s.bystander)
-    } finally {
-      s.dispose()
-    }
+    using s = setup({ maxCallbackCalls: 4 }, () => undefined, /./)
+    rawPeer(s.attacker.port, { keep: false, onFrame: (f) => void (f.t === 'ref-call' && refCalls++) })
+    const result = rawPeer(s.attacker.port)
+    const before = await heapUsed()
+    // The page passes a callback and never answers any call to it.
+    s.attacker.send([call(1, ['fireCallback'], { v: [null, ATTEMPTS + 4], r: [[[0], 'function', 1]] })])
+    const answer = await result.next((f) => f.id === 1, 20_000)
+    expect(answer.t).toBe('result')
+    const { refused, messages } = (answer.value as { v: { refused: number; messages: string[] } }).v
+    expect(refused).toBe(ATTEMPTS)
+    expect(messages.length).toBeGreaterThan(0)
+    for (const m of messages) expect(m).toMatch(/maxCallbackCalls/)
+    await until(() => refCalls >= 4, 'the four calls within the limit')
+    await new Promise((r) => setTimeout(r, 20))
+    expect(refCalls).toBe(4)
+    const growth = (await heapUsed()) - before
+    expect(growth / MB, `heap grew by ${(growth / MB).toFixed(1)} MB`).toBeLessThan(20)
+    await bystanderServed(s.bystander)
   })
 })
