@@ -117,6 +117,28 @@ describe('crash 2: a disconnect or cancel while a handler is still running', () 
   }
 })
 
+describe('crash 2, stream form: a yield that can no longer be delivered', () => {
+  for (const how of ['cancel', 'disconnect'] as const) {
+    it(`disposes what a generator yields after a ${how}: its promise is handled, its stream cancelled, its channel closed`, async () => {
+      await using lane = await strictLane()
+      const port = lane.port()
+      const page = rawPeer(port)
+      page.send([{ t: 'call', id: 1, path: ['lingeringStream'], args: { v: [] } }])
+      await page.next((f) => f.t === 'yield' && f.id === 1)
+      if (how === 'cancel') page.send([{ t: 'cancel', id: 1 }])
+      else port.close()
+      await until(async () => (await lane.probe()).streamsMade === 1, 'the generator to yield after the abort')
+      await stillServes(lane)
+      await until(async () => {
+        const p = await lane.probe()
+        return p.streamCancels === 1 && p.channelCloses === 1
+      }, 'the undeliverable ReadableStream to be cancelled and the Channel to be closed', 2000).catch(async (e: Error) => {
+        throw new Error(`${e.message}; probe: ${JSON.stringify(await lane.probe())}`)
+      })
+    })
+  }
+})
+
 describe('crash 4: a few bytes that describe shared sub-objects', () => {
   const ANSWER_MS = 5000
 
