@@ -3,9 +3,9 @@
  * exist to test a hypothesis about where the time goes without editing src/, e.g.
  * `BENCH_HOST_CREDIT=256 npm run bench`. The table's header lists any that are set.
  *
- * - BENCH_HOST_CREDIT=n  host option `credit` (default 64)
- * - BENCH_HOST_BATCH=n   host option `batch.maxItems` (default 64)
- * - BENCH_CLIENT_ACK=n   client option `ackEvery` (default 32)
+ * - BENCH_WINDOW=n       client option `flow.initialWindow` (default 64)
+ * - BENCH_MAX_WINDOW=n   client option `flow.maxWindow` (default 4096); BENCH_MAX_WINDOW=64 pins the old fixed window
+ * - BENCH_HOST_BATCH=n   host option `batch.maxItems` (default 1024)
  * - BENCH_NO_ALS=1       hide AsyncLocalStorage from sluice in the worker (getContext() then works only
  *                        synchronously, as in a browser), to price its promise hooks
  * - BENCH_STUB_ABORT=1   replace AbortController in the worker by a stub whose signal never aborts, to price
@@ -19,9 +19,9 @@ import type { HostOptions } from '../src/main/index.js'
 const num = (name: string) => (process.env[name] ? Number(process.env[name]) : undefined)
 
 export const knobs = {
-  hostCredit: num('BENCH_HOST_CREDIT'),
+  window: num('BENCH_WINDOW'),
+  maxWindow: num('BENCH_MAX_WINDOW'),
   hostBatch: num('BENCH_HOST_BATCH'),
-  clientAck: num('BENCH_CLIENT_ACK'),
   noAls: process.env.BENCH_NO_ALS === '1',
   stubAbort: process.env.BENCH_STUB_ABORT === '1',
 }
@@ -31,11 +31,16 @@ export const activeKnobs = Object.entries(knobs)
   .map(([k, v]) => `${k}=${v}`)
 
 export const hostOptions: HostOptions = {
-  ...(knobs.hostCredit !== undefined && { credit: knobs.hostCredit }),
+  limits: { maxCredit: Math.max(4096, knobs.maxWindow ?? 0, knobs.window ?? 0) },
   ...(knobs.hostBatch !== undefined && { batch: { maxItems: knobs.hostBatch } }),
 }
 
-export const clientOptions: ClientOptions = knobs.clientAck !== undefined ? { ackEvery: knobs.clientAck } : {}
+export const clientOptions: ClientOptions = {
+  flow: {
+    ...(knobs.window !== undefined && { initialWindow: knobs.window }),
+    ...(knobs.maxWindow !== undefined && { maxWindow: knobs.maxWindow }),
+  },
+}
 
 /** Applies the worker-side patches. Called by worker.ts before it loads sluice. */
 export function patchWorkerGlobals(): void {

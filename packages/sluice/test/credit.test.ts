@@ -21,7 +21,8 @@ describe.each(pairs)('credit over $name', (factory) => {
 
   it('lets the producer run only as far as the reader plus the window', async () => {
     await using pair = await factory.make()
-    const { api } = pair.connect()
+    // A fixed window of 64, as before the window could grow.
+    const { api } = pair.connect({ client: { flow: { maxWindow: 64 } } })
     const it = api.infinite()[Symbol.asyncIterator]()
     for (let i = 0; i < 40; i++) expect((await it.next()).value).toEqual({ i })
     await settle(100)
@@ -32,9 +33,49 @@ describe.each(pairs)('credit over $name', (factory) => {
     await it.return!()
   })
 
-  it('honours the host credit and the client ack batch', async () => {
-    await using pair = await factory.make({ credit: 8 })
-    const { api } = pair.connect({ client: { ackEvery: 4 } })
+  it('grows the window while the reader keeps up, but never past maxWindow', async () => {
+    await using pair = await factory.make()
+    const { api } = pair.connect({ client: { flow: { maxWindow: 512 } } })
+    const key = `grow-${Math.random()}`
+    const it = api.counted(key)[Symbol.asyncIterator]()
+    for (let i = 0; i < 3000; i++) expect((await it.next()).value).toEqual({ i })
+    await settle(100)
+    const ahead = (await api.producedSoFar(key)) + 1 - 3000
+    // It ran further ahead than the starting window of 64, and no further than the cap.
+    expect(ahead).toBeGreaterThan(64)
+    expect(ahead).toBeLessThanOrEqual(512)
+    await it.return!()
+  })
+
+  it('holds a slow reader to the window it started with', async () => {
+    await using pair = await factory.make()
+    const { api } = pair.connect()
+    const key = `slow-${Math.random()}`
+    const it = api.counted(key)[Symbol.asyncIterator]()
+    for (let i = 0; i < 100; i++) {
+      expect((await it.next()).value).toEqual({ i })
+      await settle(2)
+    }
+    await settle(50)
+    // The queue never drained, so the window never grew: at most one window past what was read.
+    expect((await api.producedSoFar(key)) + 1 - 100).toBeLessThanOrEqual(64)
+    await it.return!()
+  })
+
+  it('caps the window in bytes: 64 KiB items under maxWindowBytes of 1 MiB stay within 16 items ahead', async () => {
+    await using pair = await factory.make()
+    const { api } = pair.connect({ client: { flow: { maxWindowBytes: 1024 * 1024, initialWindow: 8 } } })
+    const key = `bytes-${Math.random()}`
+    const it = api.chunks(key, 64 * 1024)[Symbol.asyncIterator]()
+    for (let i = 0; i < 400; i++) expect(((await it.next()).value as Uint8Array).byteLength).toBe(64 * 1024)
+    await settle(100)
+    expect((await api.producedSoFar(key)) + 1 - 400).toBeLessThanOrEqual(17)
+    await it.return!()
+  })
+
+  it("honours the client's initial window, and grants back at half of it", async () => {
+    await using pair = await factory.make()
+    const { api } = pair.connect({ client: { flow: { initialWindow: 8 } } })
     const it = api.infinite()[Symbol.asyncIterator]()
     await settle(80)
     expect((await api.probe()).produced.infinite).toBe(8)
@@ -44,9 +85,9 @@ describe.each(pairs)('credit over $name', (factory) => {
     await it.return!()
   })
 
-  it('does not deadlock when the client batch is larger than the host window', async () => {
-    await using pair = await factory.make({ credit: 4 })
-    const { api } = pair.connect({ client: { ackEvery: 1000 } })
+  it('does not deadlock with the smallest window', async () => {
+    await using pair = await factory.make()
+    const { api } = pair.connect({ client: { flow: { initialWindow: 1, maxWindow: 1 } } })
     const got: number[] = []
     for await (const x of api.count(50)) got.push(x)
     expect(got).toHaveLength(50)

@@ -17,6 +17,7 @@
  * call cancelled while its handler runs is closed at once, but stays in the connection's table (and in its
  * stats) until it has finished; whatever it produces after the cancel is disposed, never sent.
  */
+import type { Credit } from '../shared/flow/credit.js'
 import type { CallContext, Peer } from './context.js'
 
 /**
@@ -46,9 +47,8 @@ export class LazyAbort {
 
 export interface StreamState {
   iterator: AsyncIterator<unknown>
-  credit: number
-  /** Set while the driver waits for credit; a credit frame or a cancel calls it. */
-  wake: (() => void) | undefined
+  /** What the client granted and the generator has not used yet; a cancel wakes it so the driver notices. */
+  credit: Credit
 }
 
 type CallState = 'running' | 'settling' | 'closed'
@@ -72,6 +72,8 @@ export class Call implements CallContext {
     readonly id: number,
     readonly peer: Peer,
     readonly method: string,
+    /** The credit a stream starts with: the window the client asked for in its `call` frame. */
+    readonly window: number,
   ) {}
 
   // ---- CallContext (what getContext() returns) -----------------------------------------------------------------

@@ -9,6 +9,7 @@ import { decode, encode } from '../shared/codec.js'
 import { dispose } from '../shared/dispose.js'
 import { AbortError, DisconnectedError, isAbort, ProtocolError } from '../shared/errors.js'
 import { DEFAULT_LIMITS, type SluiceLimits } from '../shared/limits.js'
+import { DEFAULT_FLOW, type FlowOptions, flowOptions } from '../shared/flow/window.js'
 import { Outbox } from '../shared/outbox.js'
 import { type Port, type PortLike, toPort } from '../shared/port.js'
 import type { CallFrame, ClientToHostFrame, Encoded, HostToClientFrame, RefFrame, RefKind } from '../shared/protocol.js'
@@ -23,9 +24,16 @@ import { closeIterator, isAsyncIterable, startStream } from './stream.js'
 export interface HostOptions {
   /** Per-connection limits; unspecified fields keep `DEFAULT_LIMITS`. */
   limits?: Partial<SluiceLimits>
-  /** Items a stream may send before the client acknowledges any. Default 64. */
-  credit?: number
-  /** Yield batching. Defaults: flush at 64 items or after 10 ms of continuous production. */
+  /**
+   * The credit window of every stream this host consumes: ReadableStreams, async iterables and channel
+   * messages from the client. It starts at `initialWindow` (64) and grows while the host keeps up. (A generator
+   * call's window is the client's: it consumes those.) See docs/api.md#flow.
+   */
+  flow?: FlowOptions
+  /**
+   * Batching of what the host sends. Defaults: a post every 1024 items at most, and no later than 10 ms into
+   * continuous production; each stream also posts at half its window, and everything goes out when the task ends.
+   */
   batch?: { maxItems?: number; maxDelayMs?: number }
   /** Send error stacks to the peer. Default false; `serve()` turns it on when the app is not packaged. */
   dev?: boolean
@@ -112,7 +120,7 @@ function readBinding(get: () => unknown, node: object): unknown {
 
 interface Settings {
   limits: SluiceLimits
-  credit: number
+  flow: Required<FlowOptions>
   dev: boolean
   onError: HostOptions['onError']
   batch: { maxItems: number; maxDelayMs: number }
@@ -121,12 +129,11 @@ interface Settings {
 export function createHostCore(api: object, options: HostOptions = {}): HostCore {
   const settings: Settings = {
     limits: { ...DEFAULT_LIMITS, ...options.limits },
-    credit: options.credit ?? 64,
+    flow: flowOptions(options.flow, 'createHost'),
     dev: options.dev ?? false,
     onError: options.onError,
-    batch: { maxItems: options.batch?.maxItems ?? 64, maxDelayMs: options.batch?.maxDelayMs ?? 10 },
+    batch: { maxItems: options.batch?.maxItems ?? 1024, maxDelayMs: options.batch?.maxDelayMs ?? 10 },
   }
-  if (!(settings.credit >= 1)) throw new RangeError('sluice: createHost: options.credit must be at least 1')
   if (typeof api !== 'object' || api === null) throw new TypeError('sluice: createHost: api must be an object or a module namespace')
   const connections = new Set<HostConnection>()
   let nextId = 1
@@ -186,7 +193,7 @@ class HostConnection implements Connection {
     })
     this.refs = new RefTable(this.outbox, {
       side: 'host',
-      credit: settings.credit,
+      flow: settings.flow,
       maxCredit: settings.limits.maxCredit,
       withStack: settings.dev,
       onChange: () => this.maybeIdle(),
@@ -232,12 +239,9 @@ class HostConnection implements Connection {
         if (!isId(f.id) || !isId(f.n)) throw new ProtocolError('credit: id and n must be positive integers')
         const entry = this.entries.get(f.id)
         if (entry?.stream === undefined || entry.done) return // unknown or finished: a late ack is normal
-        const credit = entry.stream.credit + f.n
-        if (credit > this.settings.limits.maxCredit) {
-          throw new ProtocolError(`credit: stream ${f.id} would hold ${credit} credits; the limit is ${this.settings.limits.maxCredit}`)
+        if (!entry.stream.credit.grant(f.n)) {
+          throw new ProtocolError(`credit: stream ${f.id} would hold ${entry.stream.credit.available + f.n} credits; the limit is ${this.settings.limits.maxCredit}`)
         }
-        entry.stream.credit = credit
-        entry.stream.wake?.()
         return
       }
       case 'cancel': {
@@ -266,13 +270,15 @@ class HostConnection implements Connection {
     if (this.entries.has(id)) throw new ProtocolError(`call: id ${id} is already in use`)
     const { limits } = this.settings
     if (!isPath(path, limits.maxPathDepth)) return this.reject(id, `call: path must be 1 to ${limits.maxPathDepth} strings`)
+    const window = f.w === undefined ? DEFAULT_FLOW.initialWindow : f.w
+    if (!isId(window) || window > limits.maxCredit) return this.reject(id, `call: w (the initial window) must be 1 to ${limits.maxCredit} (limits.maxCredit)`)
     if (this.callCount >= limits.maxPendingCalls) {
       return this.reject(id, `too many pending calls on this connection (limit ${limits.maxPendingCalls})`)
     }
     const target = this.resolve(path)
     if (typeof target === 'string') return this.reject(id, target)
     const method = path.length === 1 ? path[0]! : path.join('.')
-    const entry = new Call(id, this.peer, method)
+    const entry = new Call(id, this.peer, method, window)
     const ctrl = entry.ctrl
     // Live objects the arguments bring in (the peer's callbacks, promises, streams). A call refused after
     // decoding must not leave them behind: they are disposed with it (released, cancelled, handled).
@@ -401,7 +407,8 @@ class HostConnection implements Connection {
       return
     }
     startStream(entry, iterable, {
-      credit: this.settings.credit,
+      credit: entry.window,
+      maxCredit: this.settings.limits.maxCredit,
       outbox: this.outbox,
       encode: (v) => this.refs.encode(v),
       returned: (v) => {
@@ -448,7 +455,7 @@ class HostConnection implements Connection {
     }
     if (entry.done || !entry.cancel(reason)) return
     if (entry.stream !== undefined) {
-      entry.stream.wake?.()
+      entry.stream.credit.wake()
       const { iterator } = entry.stream
       // return() queues behind a pending next(): the generator's finally runs once it reaches its next yield,
       // or at once if the aborted signal makes its pending await reject.

@@ -4,13 +4,14 @@
  * ============================================================================================================
  * Credit invariant
  * ============================================================================================================
- * `credit` is how many more items the client has room for. It starts at the host's `credit` option (64) and
- * goes down by one per yield; `credit` frames from the client add to it. The driver calls `next()` only while
- * credit > 0, so at most `credit` items are ever outstanding (sent or batched but not yet acknowledged), and a
- * client that stops reading leaves the generator suspended at its last `yield`, holding nothing more.
+ * The generator's producer side is a `Credit` (shared/flow/credit.ts), like every other producer's. It starts
+ * with the window the client asked for in its `call` frame (64 by default) and goes down by one per yield;
+ * `credit` frames add to it. The driver calls `next()` only while it can take a credit, so at most the granted
+ * window is ever outstanding, and a client that stops reading leaves the generator suspended at its `yield`.
  *
- * Batches are posted when half the window is pending (and when the window is used up), on top of the
- * outbox's own rules (end of task, 64 items, 10 ms), so that producing and consuming overlap.
+ * Batches are posted by the shared rule (flow/pump.ts `BatchRule`): once half of what the credit allowed at the
+ * start of the batch is out, and when credit runs out; so a window that grew to thousands of items goes out in
+ * posts of hundreds. The outbox adds its end-of-task and 10 ms flushes.
  *
  * ============================================================================================================
  * Ordering invariant
@@ -21,11 +22,15 @@
 import { dispose } from '../shared/dispose.js'
 import type { Encoded } from '../shared/protocol.js'
 import type { Outbox } from '../shared/outbox.js'
+import { Credit } from '../shared/flow/credit.js'
+import { BatchRule } from '../shared/flow/pump.js'
 import type { Call, StreamState } from './call.js'
 import { contextFollowsAwait, contextStore } from './context.js'
 
 export interface DriverHooks {
+  /** The window the client asked for (already checked against limits.maxCredit). */
   credit: number
+  maxCredit: number
   outbox: Outbox
   encode: (value: unknown) => Encoded
   /**
@@ -53,19 +58,19 @@ export function startStream(entry: Call, iterable: AsyncIterable<unknown>, hooks
   } catch (e) {
     return hooks.fail(e)
   }
-  const state: StreamState = { iterator, credit: hooks.credit, wake: undefined }
+  const state: StreamState = { iterator, credit: new Credit(hooks.credit, hooks.maxCredit) }
   entry.stream = state
   void contextStore.run(entry, () => drive(entry, state, hooks))
 }
 
 async function drive(entry: Call, state: StreamState, hooks: DriverHooks): Promise<void> {
   const { id } = entry
-  const half = Math.floor(hooks.credit / 2)
+  const { credit } = state
+  const batch = new BatchRule()
   try {
     for (;;) {
-      if (state.credit <= 0) {
-        await new Promise<void>((resolve) => (state.wake = resolve))
-        state.wake = undefined
+      if (!credit.take()) {
+        await credit.wait()
         if (entry.done) return
         continue
       }
@@ -82,11 +87,8 @@ async function drive(entry: Call, state: StreamState, hooks: DriverHooks): Promi
         hooks.finish(undefined)
         return
       }
-      state.credit--
       hooks.outbox.pushItem('yield', id, hooks.encode(step.value))
-      // Post each half window as soon as it is full: the client reads the first half while this side produces
-      // the second, instead of the two taking turns over whole windows (measured 1.5× the yields/s).
-      if (state.credit === 0 || state.credit === half) hooks.outbox.flush()
+      if (batch.sentOne(credit.available)) hooks.outbox.flush()
     }
   } catch (e) {
     // After a cancel, the generator usually throws because its signal aborted: that is the expected end.

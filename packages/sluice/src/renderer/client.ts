@@ -5,6 +5,7 @@
 import { dispose } from '../shared/dispose.js'
 import { decode, decodeItems, encode } from '../shared/codec.js'
 import { AbortError, DisconnectedError } from '../shared/errors.js'
+import { DEFAULT_FLOW, type FlowOptions, flowOptions } from '../shared/flow/window.js'
 import { Outbox } from '../shared/outbox.js'
 import { type Port, type PortLike, toPort } from '../shared/port.js'
 import type { HostToClientFrame, RefFrame, RefKind } from '../shared/protocol.js'
@@ -14,10 +15,12 @@ import { deserializeError } from '../shared/wire-error.js'
 import { RemoteCall } from './stream-call.js'
 
 export interface ClientOptions {
-  /** Acknowledge consumed stream items in batches of this many. Default 32. */
-  ackEvery?: number
-  /** Items a ReadableStream or async iterable sent *to* the host may run ahead of its reader. Default 64. */
-  credit?: number
+  /**
+   * The credit window of every stream this client consumes: a generator call's yields, and the ReadableStreams,
+   * async iterables and channel messages it receives. It starts at `initialWindow` (64) and grows while the
+   * page keeps up, to `maxWindow` items and `maxWindowBytes`. See docs/api.md#flow.
+   */
+  flow?: FlowOptions
   /** Told when the host reports a protocol error that names no call. Default: `console.warn`. */
   onProtocolError?: (message: string) => void
 }
@@ -35,11 +38,10 @@ export class ClientConnection {
   readonly refs: RefTable
   private nextId = 1
   private closedWith: Error | undefined
-  readonly ackEvery: number
+  private readonly flow: Required<FlowOptions>
 
   constructor(portLike: PortLike, private readonly options: ClientOptions = {}) {
-    this.ackEvery = options.ackEvery ?? 32
-    if (!(this.ackEvery >= 1)) throw new RangeError('sluice: createClient: options.ackEvery must be at least 1')
+    this.flow = flowOptions(options.flow, 'createClient')
     this.port = toPort(portLike)
     // Calls made in one synchronous stretch leave in one postMessage: flush after microtasks, not after the task.
     this.outbox = new Outbox((envelope) => this.port.post(envelope), {
@@ -52,7 +54,7 @@ export class ClientConnection {
         else if (frame.t.startsWith('ref-')) this.refs.postFailed(frame as RefFrame, error)
       },
     })
-    this.refs = new RefTable(this.outbox, { side: 'client', credit: options.credit ?? 64, maxCredit: 1 << 30, withStack: true, onChange: () => {} })
+    this.refs = new RefTable(this.outbox, { side: 'client', flow: this.flow, maxCredit: 1 << 30, withStack: true, onChange: () => {} })
     this.port.listen(
       (data) => this.receive(data),
       () => this.close(new DisconnectedError('sluice: the connection to the host closed')),
@@ -71,7 +73,7 @@ export class ClientConnection {
     let live = false
     const call = new RemoteCall({
       method,
-      ackEvery: this.ackEvery,
+      flow: this.flow,
       credit: (n) => {
         if (!this.calls.has(id)) return
         // Acks leave at once, not with the batch: the host can refill while this side is still reading the
@@ -115,7 +117,9 @@ export class ClientConnection {
     signal?.addEventListener('abort', onAbort, { once: true })
     if (signal !== undefined) this.liveMarkers.set(id, () => (live = true))
     this.calls.set(id, call)
-    this.outbox.push({ t: 'call', id, path, args: encoded })
+    // The window a stream call starts with is the client's to choose; the protocol default needs no field.
+    const w = this.flow.initialWindow
+    this.outbox.push(w === DEFAULT_FLOW.initialWindow ? { t: 'call', id, path, args: encoded } : { t: 'call', id, path, args: encoded, w })
     return call
   }
 

@@ -14,17 +14,18 @@
  * ============================================================================================================
  * Credit
  * ============================================================================================================
- * The client acknowledges consumed items in batches of `ackEvery` (32), and also whenever its reader is
- * waiting on an empty queue: that second rule means no configuration of host credit and client batch size
- * can deadlock.
+ * The client is the consumer of the stream's window (shared/flow/window.ts): it grants credit back once it has
+ * consumed half its window, at once when its reader waits on an empty queue, and grows the window while it
+ * keeps up.
  */
 import { dispose } from '../shared/dispose.js'
 import { AbortError } from '../shared/errors.js'
+import { type FlowOptions, Window } from '../shared/flow/window.js'
 import type { StreamCall } from '../shared/types.js'
 
 export interface CallLink {
   readonly method: string
-  readonly ackEvery: number
+  readonly flow: Required<FlowOptions>
   credit(n: number): void
   cancel(): void
   /** Called once when the call stops being open, however that happened. */
@@ -47,7 +48,7 @@ const noop = () => {}
 export class RemoteCall implements StreamCall<unknown, unknown> {
   private items: unknown[] = []
   private head = 0
-  private consumed = 0
+  private readonly window: Window
   private waiter: Waiter | undefined
   private mode: 'idle' | 'iterate' | 'await' = 'idle'
   private state: 'open' | 'returned' | 'failed' | 'cancelled' = 'open'
@@ -63,6 +64,9 @@ export class RemoteCall implements StreamCall<unknown, unknown> {
   private held: { value: unknown } | undefined
 
   constructor(private readonly link: CallLink) {
+    this.window = new Window(link.flow, (n) => {
+      if (this.state === 'open') link.credit(n)
+    })
     this.result = new Promise((resolve, reject) => {
       this.settleResolve = resolve
       this.rejectResult = reject
@@ -140,8 +144,8 @@ export class RemoteCall implements StreamCall<unknown, unknown> {
       disposeAll(this.items, this.head)
       this.items = []
       this.head = 0
-      if (unread + this.consumed > 0 && this.state === 'open') this.link.credit(unread + this.consumed)
-      this.consumed = 0
+      const owed = unread + this.window.takeOwed()
+      if (owed > 0 && this.state === 'open') this.link.credit(owed)
     }
     return this.result.then(onfulfilled, onrejected)
   }
@@ -271,10 +275,7 @@ export class RemoteCall implements StreamCall<unknown, unknown> {
     if (this.head < this.items.length) return Promise.resolve({ value: this.take(), done: false })
     if (this.state === 'open') {
       // Starvation rule: the reader is waiting, so hand back every credit consumed so far.
-      if (this.consumed > 0) {
-        this.link.credit(this.consumed)
-        this.consumed = 0
-      }
+      this.window.starved()
       return new Promise((resolve, reject) => (this.waiter = { resolve, reject }))
     }
     return this.ending()
@@ -286,10 +287,7 @@ export class RemoteCall implements StreamCall<unknown, unknown> {
       this.items = []
       this.head = 0
     }
-    if (++this.consumed >= this.link.ackEvery && this.state === 'open') {
-      this.link.credit(this.consumed)
-      this.consumed = 0
-    }
+    this.window.consume(item, this.items.length - this.head)
     return item
   }
 

@@ -7,6 +7,9 @@
  * once the receiver has room (per-direction credit, like streams), `listen()` receives, and `close()` /
  * `onClose()` work on both ends.
  */
+import { Credit } from './flow/credit.js'
+import { DEFAULT_FLOW, type FlowOptions, Window } from './flow/window.js'
+
 /** One end of a channel: what the client receives, and what the host's `Channel` also is. */
 export interface ChannelEnd<Send, Receive> {
   /** Sends `value`. Resolves once the other end has room for it; rejects if the channel is closed. */
@@ -35,20 +38,26 @@ export interface ChannelLink {
 /** The shared machinery of a channel end, bound to a connection once its ref travels. */
 export class ChannelCore<Send, Receive> implements ChannelEnd<Send, Receive> {
   private link: ChannelLink | undefined
-  private sendCredit = 0
-  private readonly sendWaiters: { resolve: () => void; reject: (e: unknown) => void }[] = []
-  private readonly inbox: Receive[] = []
+  /** What this end may send: the other end's grants (flow/credit.ts). */
+  private readonly credit = new Credit(0, Infinity)
+  /** What this end grants the other, by the shared window policy (flow/window.ts). */
+  private readonly window: Window
+  private inbox: Receive[] = []
+  private head = 0
   private readonly listeners = new Set<(value: Receive) => void | Promise<void>>()
   private readonly closers: ((reason?: unknown) => void)[] = []
   private delivering = false
-  private consumed = 0
   private granted = false
   /** Values the other end may still send: what this end granted, less what arrived. */
   private receivable = 0
   closed = false
   private reason: unknown
 
-  constructor(private readonly window: number) {}
+  /** `flow`: the receiving window, as a number (its initial size) or full flow options. */
+  constructor(flow: number | Required<FlowOptions>) {
+    const options = typeof flow === 'number' ? { ...DEFAULT_FLOW, initialWindow: flow, maxWindow: Math.max(flow, DEFAULT_FLOW.maxWindow) } : flow
+    this.window = new Window(options, (n) => this.pull(n))
+  }
 
   bind(link: ChannelLink): void {
     if (this.link !== undefined) throw new Error('sluice: a channel can be sent to one peer only, once')
@@ -61,24 +70,22 @@ export class ChannelCore<Send, Receive> implements ChannelEnd<Send, Receive> {
 
   /** True when a `send()` now would go out at once. */
   hasRoom(): boolean {
-    return !this.closed && this.link !== undefined && this.sendCredit > 0
+    return !this.closed && this.link !== undefined && this.credit.available > 0
   }
 
   /** Grants the other end its first window to send into. Called by whichever side speaks first. */
   open(): void {
     if (this.granted || this.link === undefined || this.closed) return
     this.granted = true
-    this.receivable += this.window
-    this.link.pull(this.window)
+    this.pull(this.window.size)
   }
 
   async send(value: Send): Promise<void> {
     for (;;) {
       if (this.closed) throw this.closedError()
-      if (this.link !== undefined && this.sendCredit > 0) break
-      await new Promise<void>((resolve, reject) => this.sendWaiters.push({ resolve, reject }))
+      if (this.link !== undefined && this.credit.take()) break
+      await this.credit.wait()
     }
-    this.sendCredit--
     this.link!.push(value)
   }
 
@@ -104,10 +111,9 @@ export class ChannelCore<Send, Receive> implements ChannelEnd<Send, Receive> {
   /** The other end granted `n` more sends. Returns false, and grants nothing, past `maxCredit` outstanding. */
   grant(n: number, maxCredit = Infinity): boolean {
     if (this.closed) return true
-    if (this.sendCredit + n > maxCredit) return false
-    this.sendCredit += n
+    if (this.credit.available + n > maxCredit) return false
+    this.credit.grant(n)
     this.open()
-    for (const w of this.sendWaiters.splice(0)) w.resolve()
     return true
   }
 
@@ -126,7 +132,8 @@ export class ChannelCore<Send, Receive> implements ChannelEnd<Send, Receive> {
     if (this.closed) return
     this.closed = true
     this.reason = reason
-    for (const w of this.sendWaiters.splice(0)) w.reject(this.closedError())
+    // Senders waiting for credit wake up, see `closed` and reject.
+    this.credit.wake()
     for (const fn of this.closers.splice(0)) {
       try {
         fn(reason)
@@ -134,6 +141,12 @@ export class ChannelCore<Send, Receive> implements ChannelEnd<Send, Receive> {
         // One failing onClose must not stop the others.
       }
     }
+  }
+
+  private pull(n: number): void {
+    if (this.closed || this.link === undefined) return
+    this.receivable += n
+    this.link.pull(n)
   }
 
   private closedError(): Error {
@@ -144,8 +157,12 @@ export class ChannelCore<Send, Receive> implements ChannelEnd<Send, Receive> {
     if (this.delivering || this.listeners.size === 0) return
     this.delivering = true
     try {
-      while (this.inbox.length > 0 && this.listeners.size > 0) {
-        const value = this.inbox.shift()!
+      while (this.head < this.inbox.length && this.listeners.size > 0) {
+        const value = this.inbox[this.head++]!
+        if (this.head === this.inbox.length) {
+          this.inbox = []
+          this.head = 0
+        }
         const results = [...this.listeners].map((fn) => {
           try {
             return fn(value)
@@ -155,14 +172,10 @@ export class ChannelCore<Send, Receive> implements ChannelEnd<Send, Receive> {
         })
         const pending = results.filter((r): r is Promise<void> => typeof (r as Promise<void>)?.then === 'function')
         if (pending.length > 0) await Promise.allSettled(pending)
-        if (++this.consumed * 2 >= this.window || this.inbox.length === 0) {
-          if (!this.closed && this.link !== undefined) {
-            this.receivable += this.consumed
-            this.link.pull(this.consumed)
-          }
-          this.consumed = 0
-        }
+        this.window.consume(value, this.inbox.length - this.head)
       }
+      // Everything that arrived is delivered: hand back the rest of what was consumed (the starvation rule).
+      if (this.head >= this.inbox.length) this.window.starved()
     } finally {
       this.delivering = false
     }

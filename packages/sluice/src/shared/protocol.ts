@@ -70,6 +70,8 @@ export interface CallFrame {
   id: CallId
   path: string[]
   args: Encoded
+  /** The credit a stream call starts with, if not the default 64: the client's initial window. */
+  w?: number
 }
 
 /** The client has consumed `n` more items of stream `id`: the host may send `n` more. */

@@ -27,7 +27,9 @@ import { ChannelCore, coreOfToken } from './channel.js'
 import { decode, decodeItems, DEFAULT_MAX_NODES, encode } from './codec.js'
 import { dispose, RELEASE } from './dispose.js'
 import { ProtocolError } from './errors.js'
-import { Inbound, Outbound } from './flow.js'
+import { Inbound } from './flow/queue.js'
+import { Outbound } from './flow/pump.js'
+import type { FlowOptions } from './flow/window.js'
 import type { Outbox } from './outbox.js'
 import type { Encoded, RefFrame, RefKind, WireError } from './protocol.js'
 import { deserializeError, serializeError } from './wire-error.js'
@@ -36,7 +38,7 @@ export interface RefTableOptions {
   /** 'host' ids count down from -1, 'client' ids count up from 1. */
   side: 'host' | 'client'
   /** Window for streams and channels this side consumes. */
-  credit: number
+  flow: Required<FlowOptions>
   /** The most outstanding credit the peer may grant one of our producers. */
   maxCredit: number
   withStack: boolean
@@ -292,6 +294,7 @@ export class RefTable {
           source,
           {
             push: (item) => this.outbox.pushItem('ref-push', id, item),
+            flush: () => this.outbox.flush(),
             end: (error) => {
               this.exported.delete(id)
               this.outbox.push(error === undefined ? { t: 'ref-end', ref: id } : { t: 'ref-end', ref: id, error: this.wireError(error) })
@@ -392,14 +395,14 @@ export class RefTable {
               this.outbox.push({ t: 'ref-end', ref: id, cancel: true, ...(reason !== undefined ? { error: this.wireError(reason) } : {}) })
             },
           },
-          this.options.credit,
+          this.options.flow,
         )
         this.imported.set(id, { kind, in: inbound })
         return kind === 'readable' ? readableFrom(inbound) : iterableFrom(inbound)
       }
       case 'channel': {
         if (known !== undefined) throw new ProtocolError(`ref ${id} is already in use`)
-        const core = new ChannelCore<unknown, unknown>(this.options.credit)
+        const core = new ChannelCore<unknown, unknown>(this.options.flow)
         core.bind(this.channelLink(id))
         core.onClose(() => {
           if (this.imported.delete(id)) this.changed()

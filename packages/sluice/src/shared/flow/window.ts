@@ -1,0 +1,129 @@
+/**
+ * The adaptive window: how much credit a consumer grants, and when. Every consumer of items (a generator call's
+ * client, a ReadableStream or iterable received by either side, each direction of a channel) uses this one
+ * policy, so changing it means changing this file.
+ *
+ * ============================================================================================================
+ * Policy
+ * ============================================================================================================
+ * - A stream starts with `initialWindow` (64) credits.
+ * - The consumer grants again once it has consumed half its window, or at once when its reader waits on an
+ *   empty queue (the starvation rule: with it, no window and batch size can deadlock).
+ * - The window grows (doubles) at a grant when the consumer keeps up: its queue holds at most a quarter of the
+ *   window unread. It never grows while the consumer falls behind, so a stalled consumer holds the producer
+ *   to the window it has, and memory per stream is at most one window.
+ * - It is capped in items (`maxWindow`) and in bytes (`maxWindowBytes`, estimated from sampled items), and
+ *   shrinks back under the byte cap when items grow.
+ *
+ * Worst case per stream: `maxWindow` items and about `maxWindowBytes` bytes queued at the consumer.
+ */
+
+/** How a stream's credit window starts and how far it may grow. Process: any. */
+export interface FlowOptions {
+  /** Credits a stream starts with: items the producer may send before the consumer's first grant. Default 64. */
+  initialWindow?: number
+  /** The largest window, in items. Default 4096. */
+  maxWindow?: number
+  /** The largest window, in bytes, estimated from the items consumed. Default 8 MiB. */
+  maxWindowBytes?: number
+}
+
+export const DEFAULT_FLOW: Readonly<Required<FlowOptions>> = Object.freeze({
+  initialWindow: 64,
+  maxWindow: 4096,
+  maxWindowBytes: 8 * 1024 * 1024,
+})
+
+/** Validates and completes flow options; `api` names the caller in errors. */
+export function flowOptions(options: FlowOptions | undefined, api: string): Required<FlowOptions> {
+  const flow = { ...DEFAULT_FLOW, ...options }
+  for (const key of ['initialWindow', 'maxWindow', 'maxWindowBytes'] as const) {
+    if (!Number.isSafeInteger(flow[key]) || flow[key] < 1) throw new RangeError(`sluice: ${api}: flow.${key} must be a positive integer`)
+  }
+  if (flow.maxWindow < flow.initialWindow) throw new RangeError(`sluice: ${api}: flow.maxWindow must be at least flow.initialWindow`)
+  return flow
+}
+
+/** The consumer's side of one stream's window: counts what was consumed and decides each grant. */
+export class Window {
+  /** The current window, in items. */
+  size: number
+  private consumed = 0
+  /** Average bytes per item, sampled once per grant (an estimate: 0 until a sample is taken). */
+  private itemBytes = 0
+
+  constructor(
+    private readonly flow: Required<FlowOptions>,
+    private readonly grant: (n: number) => void,
+  ) {
+    this.size = flow.initialWindow
+  }
+
+  /** One item was taken by the reader; `queued` items still wait unread. */
+  consume(item: unknown, queued: number): void {
+    if (++this.consumed * 2 >= this.size) this.flush(item, queued)
+  }
+
+  /** The reader waits on an empty queue: give back what it consumed now, so the producer never stalls on us. */
+  starved(): void {
+    if (this.consumed > 0) this.flush(undefined, 0)
+  }
+
+  /**
+   * Consumed items not yet granted back, now counted as granted by the caller: a consumer that stops reading
+   * (and drops what arrives from then on) hands these back itself.
+   */
+  takeOwed(): number {
+    const n = this.consumed
+    this.consumed = 0
+    return n
+  }
+
+  private flush(sample: unknown, queued: number): void {
+    if (sample !== undefined) {
+      const bytes = estimateBytes(sample)
+      this.itemBytes = this.itemBytes === 0 ? bytes : (this.itemBytes * 3 + bytes) / 4
+    }
+    const cap = Math.max(1, Math.min(this.flow.maxWindow, this.itemBytes > 0 ? Math.floor(this.flow.maxWindowBytes / this.itemBytes) : this.flow.maxWindow))
+    let n = this.consumed
+    if (this.size < cap && queued * 4 <= this.size) {
+      const grow = Math.min(this.size, cap - this.size)
+      this.size += grow
+      n += grow
+    } else if (this.size > cap) {
+      // Items got bigger: give back less than was consumed until the window fits the byte cap again.
+      const shrink = Math.min(this.size - cap, n)
+      this.size -= shrink
+      n -= shrink
+    }
+    this.consumed = 0
+    if (n > 0) this.grant(n)
+  }
+}
+
+/** A cheap size estimate: binary and strings exactly, plain objects and arrays one level deep. */
+function estimateBytes(v: unknown, depth = 0): number {
+  switch (typeof v) {
+    case 'string':
+      return 16 + v.length * 2
+    case 'object': {
+      if (v === null) return 8
+      if (ArrayBuffer.isView(v) || v instanceof ArrayBuffer) return 32 + v.byteLength
+      if (depth > 0) return 64
+      let total = 32
+      if (Array.isArray(v)) {
+        const n = Math.min(v.length, 16)
+        for (let i = 0; i < n; i++) total += estimateBytes(v[i], 1)
+        return v.length > n ? (total * v.length) / n : total
+      }
+      let keys = 0
+      for (const key in v) {
+        if (++keys > 16) break
+        total += 16 + estimateBytes((v as Record<string, unknown>)[key], 1)
+      }
+      return total
+    }
+    default:
+      return 16
+  }
+}
