@@ -44,6 +44,7 @@ import { HELLO_TOKEN_MAX_LENGTH, type PortReply } from '../shared/bridge.js'
 import { SLUICE_CHANNELS } from '../shared/protocol.js'
 import type { Connection } from './host.js'
 import { contextFollowsAwait, useAsyncLocalStorage, type AsyncLocalStorageClass } from './context.js'
+import type { RemoteHost } from './remote.js'
 import type * as Electron from 'electron'
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -145,6 +146,13 @@ export interface ServeOptions extends HostOptions {
    * closed. Default 32.
    */
   maxConnectionsPerWebContents?: number
+  /**
+   * Namespaces served elsewhere: `{ files: utilityHost(child) }` routes `api.files.*` to the api that
+   * `serveUtility()` serves in that utility process. A page asks for each namespace's port with its own hello
+   * (it learns the names from `routes` in main's first reply), and the items of those calls flow between the
+   * page and that process directly. A name must not also be a member of `api`.
+   */
+  hosts?: Readonly<Record<string, RemoteHost>>
 }
 
 /** Process: Main. What `getContext().peer` holds for a renderer that `serve()` connected. @see sluice/docs/electron.md#peer */
@@ -167,9 +175,27 @@ interface Tracked {
   conn: Connection
   /** The webContents' navigation generation when this connection was made. */
   generation: number
-  /** The frame's `frameTreeNodeId`: stable for the frame across its documents, so a reloading frame counts as one. */
-  frame: number
+  /**
+   * The frame's `frameTreeNodeId` (stable for the frame across its documents, so a reloading frame counts as
+   * one) and the route: each namespace's connections are capped on their own, so a page's files port never
+   * pushes out its main port.
+   */
+  frame: string
 }
+
+/**
+ * The reply to a hello, as main sends it: shared/bridge.ts's `PortReply`, plus the two fields of routing.
+ * `routes` (in the reply to a plain hello) lists the namespaces served elsewhere; `route` (in the reply to a
+ * hello that named one) says which namespace the port serves.
+ */
+export interface RoutedPortReply extends PortReply {
+  routes?: string[]
+  route?: string
+}
+
+/** A namespace a page may name in its hello: an identifier, so it is also a plain property name in the api. */
+const ROUTE_NAME = /^[A-Za-z_$][\w$]{0,63}$/
+const FORBIDDEN_ROUTES = new Set(['__proto__', 'constructor', 'prototype', 'then'])
 
 /** What serve() needs of a frame, read in one go while it is known to be alive. */
 interface FrameFacts {
@@ -198,6 +224,10 @@ export function serveElectron<Api extends object>(api: Api, options: ServeOption
   const perFrame = capOption(options.maxConnectionsPerFrame, 4, 'maxConnectionsPerFrame')
   const perContents = capOption(options.maxConnectionsPerWebContents, 32, 'maxConnectionsPerWebContents')
   if (!contextFollowsAwait) injectAsyncLocalStorage()
+  const hosts = checkHosts(api, options.hosts)
+  const routes = [...hosts.keys()]
+  /** Every live connection to a remote host, so that close() can end them: the core knows only its own. */
+  const remote = new Set<Connection>()
   const contents = new Map<number, ContentsState>()
   let closed = false
 
@@ -205,7 +235,7 @@ export function serveElectron<Api extends object>(api: Api, options: ServeOption
    * Holds `frame` and its webContents to their caps, once a new connection is tracked: the oldest go (a Set
    * iterates in insertion order), the newest never does, and the state never empties while doing so.
    */
-  function enforceCaps(state: ContentsState, frame: number): void {
+  function enforceCaps(state: ContentsState, frame: string): void {
     const ofFrame = [...state.conns].filter((t) => t.frame === frame)
     for (const t of ofFrame.slice(0, Math.max(0, ofFrame.length - perFrame))) {
       t.conn.close(`this frame opened more than ${perFrame} connections (maxConnectionsPerFrame); the oldest was closed`)
@@ -225,7 +255,7 @@ export function serveElectron<Api extends object>(api: Api, options: ServeOption
     return state
   }
 
-  function track(state: ContentsState, wc: ServeWebContents, conn: Connection, frame: number): void {
+  function track(state: ContentsState, wc: ServeWebContents, conn: Connection, frame: string): void {
     const tracked: Tracked = { conn, generation: state.generation, frame }
     state.conns.add(tracked)
     const owner = state
@@ -268,7 +298,7 @@ export function serveElectron<Api extends object>(api: Api, options: ServeOption
     return state
   }
 
-  const answer = (frame: ServeFrame, reply: PortReply, transfer?: ServePort[]): boolean => {
+  const answer = (frame: ServeFrame, reply: RoutedPortReply, transfer?: ServePort[]): boolean => {
     try {
       frame.postMessage(SLUICE_CHANNELS.SLUICE_PORT_MAIN_TO_RENDERER, reply, transfer)
       return true
@@ -282,6 +312,8 @@ export function serveElectron<Api extends object>(api: Api, options: ServeOption
     if (closed) return
     const request = typeof args[0] === 'number' && Number.isSafeInteger(args[0]) ? args[0] : null
     const token = typeof args[1] === 'string' && args[1].length <= HELLO_TOKEN_MAX_LENGTH ? args[1] : undefined
+    // A hello that names a namespace asks for that host's port; anything else asks for main's.
+    const route = typeof args[2] === 'string' ? args[2] : undefined
     // Read everything off senderFrame now: after an await it may be detached, disposed or null (Electron ≥ 33).
     const frame = event.senderFrame
     const wc = event.sender
@@ -291,7 +323,9 @@ export function serveElectron<Api extends object>(api: Api, options: ServeOption
       return
     }
     const { origin, url } = facts
-    const reply: PortReply = token === undefined ? { request } : { request, token }
+    const reply: RoutedPortReply = token === undefined ? { request } : { request, token }
+    if (route !== undefined) reply.route = route.slice(0, 64)
+    else if (routes.length > 0) reply.routes = routes
     if (!allowed(origin, url)) {
       log(
         `sluice: serve(): refused a port to the frame at ${url} (origin ${origin}): the origin is not in allowOrigins ` +
@@ -309,12 +343,35 @@ export function serveElectron<Api extends object>(api: Api, options: ServeOption
       url,
       origin,
     }
+    const target = route === undefined ? undefined : hosts.get(route)
+    if (route !== undefined) {
+      const refused =
+        target === undefined
+          ? `no host serves the namespace '${route.slice(0, 64)}' (serve(api, { hosts }) names: ${routes.join(', ') || 'none'})`
+          : !target.running
+            ? `the host of '${route}' is not running (its process exited; the app can restart it with attach())`
+            : undefined
+      if (refused !== undefined) {
+        log(`sluice: serve(): refused a port for '${route.slice(0, 64)}' to the frame at ${url}: ${refused}`)
+        answer(frame, { ...reply, refused })
+        return
+      }
+    }
     const { port1, port2 } = new MessageChannelMain()
-    // connect() starts port1: an unstarted MessagePortMain would never notice its peer closing.
-    const conn = core.connect(port1, peer)
+    let conn: Connection
+    if (target === undefined) {
+      // connect() starts port1: an unstarted MessagePortMain would never notice its peer closing.
+      conn = core.connect(port1, peer)
+    } else {
+      // port1 goes to the host process; main keeps only the connection's record, which the window's events end.
+      conn = target.connect(port1, { ...peer, route })
+      remote.add(conn)
+      conn.onClose(() => remote.delete(conn))
+    }
     const state = stateOf(wc)
-    track(state, wc, conn, facts.frameTreeNodeId)
-    enforceCaps(state, facts.frameTreeNodeId)
+    const key = route === undefined ? String(facts.frameTreeNodeId) : `${facts.frameTreeNodeId}/${route}`
+    track(state, wc, conn, key)
+    enforceCaps(state, key)
     if (!answer(frame, reply, [port2])) conn.close('the frame went away before its port could be sent')
   }
 
@@ -342,9 +399,30 @@ export function serveElectron<Api extends object>(api: Api, options: ServeOption
         closed = true
         ipcMain.removeListener(SLUICE_CHANNELS.SLUICE_HELLO_RENDERER_TO_MAIN, onHello)
       }
+      for (const conn of [...remote]) conn.close('the main process stopped serving')
       core.close()
     },
   }
+}
+
+/** The routed namespaces, checked once: a clear error at serve() beats a page that calls the wrong host. */
+function checkHosts(api: object, given: ServeOptions['hosts']): Map<string, RemoteHost> {
+  const hosts = new Map<string, RemoteHost>()
+  if (given === undefined) return hosts
+  if (typeof given !== 'object' || given === null) throw new TypeError('sluice: serve(): options.hosts must be an object of utilityHost()/workerHost() handles')
+  for (const [name, host] of Object.entries(given)) {
+    if (!ROUTE_NAME.test(name) || FORBIDDEN_ROUTES.has(name)) {
+      throw new TypeError(`sluice: serve(): options.hosts: '${name}' cannot name a namespace (use an identifier, not ${[...FORBIDDEN_ROUTES].join('/')})`)
+    }
+    if (typeof (host as Partial<RemoteHost>)?.connect !== 'function' || typeof (host as Partial<RemoteHost>).attach !== 'function') {
+      throw new TypeError(`sluice: serve(): options.hosts.${name} must be a utilityHost() or workerHost() handle`)
+    }
+    if (Object.getOwnPropertyDescriptor(api, name) !== undefined) {
+      throw new TypeError(`sluice: serve(): options.hosts.${name} routes 'api.${name}' elsewhere, but the api served in main also has '${name}': rename one of them`)
+    }
+    hosts.set(name, host)
+  }
+  return hosts
 }
 
 /**

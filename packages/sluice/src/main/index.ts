@@ -73,3 +73,11 @@ export function serve<Api extends object, Events extends EventMap = EventMap>(ap
 
 // webSocketPort: a Port over a WebSocket (its TSDoc is on the function, in shared/websocket-port.ts).
 export { webSocketPort } from '../shared/websocket-port.js'
+
+// Off-main hosts: main's handles (remote.ts) and the host process's side (host-process.ts). Their TSDoc is on
+// the functions.
+export type { RoutedPortReply } from './electron.js'
+export type { RemoteHost, UtilityProcessLike, WorkerLike } from './remote.js'
+export type { ParentPortLike, ServeUtilityOptions, ServeWorkerOptions, WorkerParentPortLike } from './host-process.js'
+export { utilityHost, workerHost } from './remote.js'
+export { serveUtility, serveWorker } from './host-process.js'

@@ -16,8 +16,9 @@
  * navigation events beyond their documented order. The Electron E2E specs (e2e/electron) cover those.
  */
 import { EventEmitter } from 'node:events'
-import { MessageChannel, type MessagePort } from 'node:worker_threads'
+import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads'
 import type { ServeElectron, ServeFrame, ServePort, ServeWebContents } from '../../src/main/electron.js'
+import type { UtilityProcessLike } from '../../src/main/remote.js'
 
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve))
 
@@ -40,6 +41,8 @@ export class FakeMessagePortMain extends EventEmitter implements ServePort {
   private started = false
   private closed = false
   private peerClosed = false
+  /** Transferred away: `DisentanglePorts` leaves the object here unentangled, so posting on it is a no-op. */
+  neutered = false
 
   constructor(readonly inner: MessagePort) {
     super()
@@ -50,7 +53,7 @@ export class FakeMessagePortMain extends EventEmitter implements ServePort {
   }
 
   postMessage(message: unknown, transfer: unknown[] = []): void {
-    if (this.closed) return
+    if (this.closed || this.neutered) return
     for (const [i, p] of transfer.entries()) {
       if (!(p instanceof FakeMessagePortMain)) throw new TypeError(`Port at index ${i} is not a valid port`)
       if (p === this) throw new Error(`Port at index ${i} contains the source port.`)
@@ -652,8 +655,93 @@ interface HelloEventLike {
   senderFrame: ServeFrame | null
 }
 
+// ---------------------------------------------------------------------------------------------------------------
+// utilityProcess: a real worker_threads Worker stands in for the child process.
+// ---------------------------------------------------------------------------------------------------------------
+
+/**
+ * An Electron `UtilityProcess` (lib/browser/api/utility-process.ts over shell/browser/api/
+ * electron_api_utility_process.cc), run as a worker thread whose `process.parentPort` is a faithful fake
+ * (test/fixtures/utility-process-bootstrap.ts). What it keeps of Electron:
+ * - `fork()` throws 'Missing UtilityProcess entry script.' without a path (utility-process.ts constructor);
+ * - 'spawn' once the child runs (`OnServiceProcessLaunch`); `pid` is undefined before it and after exit;
+ * - messages posted before 'spawn' queue and arrive in order (spec "supports queuing messages on the
+ *   receiving end"); the child's messages arrive as the value alone (`EmitWithoutEvent("message", value)`);
+ * - `postMessage(msg, transfer)`: anything in `transfer` but a MessagePortMain throws "Port at index N is
+ *   not a valid port"; a message that cannot be serialized throws "An object could not be cloned."; the
+ *   transferred ports are disentangled here (`MessagePort::DisentanglePorts`), and arrive in the child as
+ *   MessagePortMains in `event.ports` (parent_port.cc `Accept`, `EntanglePorts`);
+ * - after exit, `postMessage` is a silent no-op (`if (!node_service_remote_.is_connected()) return;`);
+ * - `kill()` returns false when there is no process, else true, and the exit code of a kill is 0
+ *   (`HandleTermination` maps SIGTERM/SIGKILL to 0); a crash exits with a non-zero code (spec "emits 'exit'
+ *   when child process crashes"), and an uncaught exception with 1 (spec "...uncaught exception").
+ * When the child ends, every port it held dies with it: the worker thread's ports close, as a dead process's
+ * mojo pipes do.
+ */
+export class FakeUtilityProcess extends EventEmitter implements UtilityProcessLike {
+  private static nextPid = 40_000
+  pid: number | undefined
+  private readonly worker: Worker
+  private exited = false
+  private exitCode: number | undefined
+
+  constructor(modulePath: string, args: string[] = []) {
+    super()
+    if (!modulePath) throw new Error('Missing UtilityProcess entry script.')
+    this.worker = new Worker(new URL('../fixtures/utility-process-bootstrap.mjs', import.meta.url), { workerData: { modulePath, args } })
+    this.worker.once('online', () => {
+      this.pid = FakeUtilityProcess.nextPid++
+      this.emit('spawn')
+    })
+    this.worker.on('message', (message: unknown) => this.emit('message', message))
+    // An uncaught exception in the child: Electron reports only the exit (code 1), never an 'error' event.
+    this.worker.on('error', () => {
+      this.exitCode ??= 1
+    })
+    this.worker.on('exit', (code) => {
+      this.exited = true
+      this.pid = undefined
+      this.emit('exit', this.exitCode ?? code)
+    })
+  }
+
+  postMessage(message: unknown, transfer?: unknown[]): void {
+    if (this.exited) return
+    const ports: FakeMessagePortMain[] = []
+    for (const [i, p] of (transfer ?? []).entries()) {
+      if (!(p instanceof FakeMessagePortMain) || p.neutered) throw new TypeError(`Port at index ${i} is not a valid port`)
+      ports.push(p)
+    }
+    try {
+      structuredClone(message)
+    } catch {
+      throw new Error('An object could not be cloned.')
+    }
+    const inner = ports.map((p) => {
+      p.neutered = true
+      return p.inner
+    })
+    this.worker.postMessage({ data: message, ports: inner }, inner)
+  }
+
+  kill(): boolean {
+    if (this.exited || this.pid === undefined) return false
+    this.exitCode = 0
+    void this.worker.terminate()
+    return true
+  }
+
+  /** Test hook: the child dies as a crash would (`process.crash()`), with a non-zero code. */
+  crash(code = 139): void {
+    if (this.exited) return
+    this.exitCode = code
+    void this.worker.terminate()
+  }
+}
+
 export class FakeElectron implements ServeElectron {
   readonly app = { isPackaged: false }
+  readonly utilityProcess = { fork: (modulePath: string, args?: string[]) => new FakeUtilityProcess(modulePath, args) }
   readonly ipcMain = new EventEmitter()
   readonly MessageChannelMain: new () => { port1: FakeMessagePortMain; port2: FakeMessagePortMain }
   /** Every MessageChannelMain made, so tests can see what main handed out. */
