@@ -107,11 +107,13 @@ class Budget {
 /** Thrown inside the untracked fast copy when the value turns out to be big: start again, tracking identity. */
 const RETRACK: unique symbol = Symbol('retrack')
 
-interface CopyState {
-  budget: Budget
-  /** Objects already copied, once the value is big enough to be worth tracking (see UNTRACKED_NODES). */
-  seen: Map<object, unknown> | undefined
-}
+// The fast copy's state lives in module variables, not in an object per copy: it runs once per stream item,
+// and an allocation per item is measurable at a million items a second. copyPlain saves and restores them, so
+// a copy started from inside another (a registerCustom check that encodes) cannot corrupt the outer one.
+let copyNodes = 0
+let copyMax = 0
+/** Objects already copied, once the value is big enough to be worth tracking (see UNTRACKED_NODES). */
+let copySeen: Map<object, unknown> | undefined
 
 const typedArrayProtos = new Set<object>(
   [Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array, Float32Array, Float64Array, BigInt64Array, BigUint64Array].map((c) => c.prototype),
@@ -122,16 +124,29 @@ const typedArrayProtos = new Set<object>(
  * Shared sub-objects stay shared in the copy (as structured clone would keep them), and each is copied once.
  */
 function copyPlain(v: unknown, maxNodes: number): unknown {
-  const state: CopyState = { budget: new Budget(maxNodes), seen: undefined }
+  const outerNodes = copyNodes
+  const outerMax = copyMax
+  const outerSeen = copySeen
+  copyNodes = 0
+  copyMax = maxNodes
+  copySeen = undefined
   try {
-    return copyNode(v, 0, state)
-  } catch (e) {
-    if (e !== RETRACK) throw e
+    try {
+      return copyNode(v, 0)
+    } catch (e) {
+      if (e !== RETRACK) throw e
+    }
+    copyNodes = 0
+    copySeen = new Map()
+    return copyNode(v, 0)
+  } finally {
+    copyNodes = outerNodes
+    copyMax = outerMax
+    copySeen = outerSeen
   }
-  return copyNode(v, 0, { budget: new Budget(maxNodes), seen: new Map() })
 }
 
-function copyNode(v: unknown, depth: number, state: CopyState): unknown {
+function copyNode(v: unknown, depth: number): unknown {
   switch (typeof v) {
     case 'string':
     case 'number':
@@ -146,19 +161,19 @@ function copyNode(v: unknown, depth: number, state: CopyState): unknown {
   }
   if (v === null) return v
   if (depth > MAX_FAST_DEPTH) return NOT_PLAIN
-  const { seen } = state
+  const seen = copySeen
   if (seen !== undefined) {
     const done = seen.get(v)
     if (done !== undefined) return done
-  } else if (state.budget.nodes >= UNTRACKED_NODES) {
+  } else if (copyNodes >= UNTRACKED_NODES) {
     throw RETRACK
   }
-  state.budget.visit()
+  if (++copyNodes > copyMax) throw new RangeError(`sluice: a value holds more than ${copyMax} objects (limits.maxValueNodes)`)
   if (Array.isArray(v)) {
     const out = new Array(v.length)
     seen?.set(v, out)
     for (let i = 0; i < v.length; i++) {
-      const c = copyNode(v[i], depth + 1, state)
+      const c = copyNode(v[i], depth + 1)
       if (c === NOT_PLAIN) return NOT_PLAIN
       out[i] = c
     }
@@ -170,7 +185,7 @@ function copyNode(v: unknown, depth: number, state: CopyState): unknown {
     const out: Record<string, unknown> = {}
     seen?.set(v, out)
     for (const key in v) {
-      const c = copyNode((v as Record<string, unknown>)[key], depth + 1, state)
+      const c = copyNode((v as Record<string, unknown>)[key], depth + 1)
       if (c === NOT_PLAIN) return NOT_PLAIN
       out[key] = c
     }
@@ -183,8 +198,8 @@ function copyNode(v: unknown, depth: number, state: CopyState): unknown {
     const out = new Map()
     seen?.set(v, out)
     for (const [k, x] of v) {
-      const ck = copyNode(k, depth + 1, state)
-      const cx = copyNode(x, depth + 1, state)
+      const ck = copyNode(k, depth + 1)
+      const cx = copyNode(x, depth + 1)
       if (ck === NOT_PLAIN || cx === NOT_PLAIN) return NOT_PLAIN
       out.set(ck, cx)
     }
@@ -194,7 +209,7 @@ function copyNode(v: unknown, depth: number, state: CopyState): unknown {
     const out = new Set()
     seen?.set(v, out)
     for (const x of v) {
-      const c = copyNode(x, depth + 1, state)
+      const c = copyNode(x, depth + 1)
       if (c === NOT_PLAIN) return NOT_PLAIN
       out.add(c)
     }
@@ -275,6 +290,12 @@ function stripRefs(v: unknown, path: (string | number)[], refs: RefSlot[], write
     }
   }
   return out ?? v
+}
+
+/** The fast path alone: `{ v }` for a value structured clone carries faithfully, else undefined. */
+export function encodePlain(value: unknown, maxNodes = DEFAULT_MAX_NODES): Encoded | undefined {
+  const fast = copyPlain(value, maxNodes)
+  return fast === NOT_PLAIN ? undefined : { v: fast }
 }
 
 export function encode(value: unknown, write?: RefWriter, maxNodes = DEFAULT_MAX_NODES): Encoded {

@@ -25,9 +25,9 @@ export interface SluiceLimits {
   /** Segments in a method path (`api.a.b.c`). Threat: deep walks of the api object. 8 covers nested namespaces. */
   maxPathDepth: number
   /**
-   * The most credit a client may grant one stream beyond what it has consumed. Threat: a client granting
-   * unbounded credit, then not reading, so main pushes without limit into the port's queue. 1024 lets a
-   * client run up to 16 flushes ahead.
+   * The most credit a peer may hold granted to one stream or channel of the host's at once. Threat: a client
+   * granting unbounded credit, then not reading, so main pushes without limit into the port's queue. 4096 is
+   * the largest window a client grows to by default (`flow.maxWindow`); raise both together.
    */
   maxCredit: number
   /**
@@ -74,7 +74,7 @@ export const DEFAULT_LIMITS: Readonly<SluiceLimits> = Object.freeze({
   maxFramesPerMessage: 1024,
   maxArgs: 64,
   maxPathDepth: 8,
-  maxCredit: 1024,
+  maxCredit: 4096,
   maxMessageBytes: 64 * 1024 * 1024,
   maxRefs: 4096,
   maxChannels: 256,

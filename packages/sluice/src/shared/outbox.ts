@@ -79,7 +79,10 @@ export class Outbox {
   private added(n: number, schedule: Schedule = this.options.schedule): void {
     this.items += n
     if (this.items === n) this.firstAt = Date.now()
-    if (this.items >= this.options.maxItems || Date.now() - this.firstAt >= this.options.maxDelayMs) {
+    // The clock is read for each of a batch's first 64 items, then for every 16th: only a producer making more
+    // than 6 items a millisecond gets that far, and for it 16 items are a fraction of the 10 ms, while a clock
+    // read per item was 5% of the host's time at a million items a second.
+    if (this.items >= this.options.maxItems || ((this.items < 64 || (this.items & 15) === 0) && Date.now() - this.firstAt >= this.options.maxDelayMs)) {
       this.flush()
     } else if (!this.scheduled) {
       this.scheduled = true

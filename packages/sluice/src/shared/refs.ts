@@ -24,7 +24,7 @@
  *   function rejects its calls.
  */
 import { ChannelCore, coreOfToken } from './channel.js'
-import { decode, decodeItems, DEFAULT_MAX_NODES, encode } from './codec.js'
+import { decode, decodeItems, DEFAULT_MAX_NODES, encode, encodePlain } from './codec.js'
 import { dispose, RELEASE } from './dispose.js'
 import { ProtocolError } from './errors.js'
 import { Inbound } from './flow/queue.js'
@@ -159,6 +159,9 @@ export class RefTable {
    * revoked and every live object in it is disposed (nobody will ever receive them), then the error is thrown.
    */
   encode(value: unknown, written: number[] = []): Encoded {
+    // Most values are plain data: no writer, no bookkeeping (this runs once per stream item).
+    const plain = encodePlain(value, this.limits.maxValueNodes)
+    if (plain !== undefined) return plain
     try {
       return encode(
         value,
