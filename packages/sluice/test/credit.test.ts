@@ -73,6 +73,31 @@ describe.each(pairs)('credit over $name', (factory) => {
     await it.return!()
   })
 
+  it("with pace 'animation-frame', grants credit only at the page's next frame", async () => {
+    const frames: (() => void)[] = []
+    const g = globalThis as { requestAnimationFrame?: (cb: () => void) => number }
+    g.requestAnimationFrame = (cb) => frames.push(cb)
+    try {
+      await using pair = await factory.make()
+      const { api } = pair.connect({ client: { pace: 'animation-frame', flow: { maxWindow: 64 } } })
+      const key = `paced-${Math.random()}`
+      const it = api.counted(key)[Symbol.asyncIterator]()
+      for (let i = 0; i < 64; i++) expect((await it.next()).value).toEqual({ i })
+      const reading = it.next()
+      await settle(20)
+      // Everything granted was read, and the reader waits, yet no credit went out: it waits for a frame.
+      expect((await api.producedSoFar(key)) + 1).toBe(64)
+      expect(frames.length).toBe(1)
+      frames.shift()!()
+      expect((await reading).value).toEqual({ i: 64 })
+      await settle(20)
+      expect((await api.producedSoFar(key)) + 1).toBeGreaterThan(64)
+      await it.return!()
+    } finally {
+      delete g.requestAnimationFrame
+    }
+  })
+
   it("honours the client's initial window, and grants back at half of it", async () => {
     await using pair = await factory.make()
     const { api } = pair.connect({ client: { flow: { initialWindow: 8 } } })

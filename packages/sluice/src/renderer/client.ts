@@ -5,7 +5,7 @@
 import { dispose } from '../shared/dispose.js'
 import { decode, decodeItems, encode } from '../shared/codec.js'
 import { AbortError, DisconnectedError } from '../shared/errors.js'
-import { DEFAULT_FLOW, type FlowOptions, flowOptions } from '../shared/flow/window.js'
+import { DEFAULT_FLOW, type Flow, type FlowOptions, flowOptions } from '../shared/flow/window.js'
 import { Outbox } from '../shared/outbox.js'
 import { type Port, type PortLike, toPort } from '../shared/port.js'
 import type { HostToClientFrame, RefFrame, RefKind } from '../shared/protocol.js'
@@ -21,6 +21,12 @@ export interface ClientOptions {
    * page keeps up, to `maxWindow` items and `maxWindowBytes`. See docs/api.md#flow.
    */
   flow?: FlowOptions
+  /**
+   * `'animation-frame'`: grant stream credit only at the page's next animation frame (or within 50 ms when no
+   * frame comes, as in a hidden window), so a flooding producer can never send faster than the page draws.
+   * Default `'none'`: grant at once. See docs/api.md#flow.
+   */
+  pace?: 'animation-frame' | 'none'
   /** Told when the host reports a protocol error that names no call. Default: `console.warn`. */
   onProtocolError?: (message: string) => void
 }
@@ -38,10 +44,13 @@ export class ClientConnection {
   readonly refs: RefTable
   private nextId = 1
   private closedWith: Error | undefined
-  private readonly flow: Required<FlowOptions>
+  private readonly flow: Flow
 
   constructor(portLike: PortLike, private readonly options: ClientOptions = {}) {
-    this.flow = flowOptions(options.flow, 'createClient')
+    if (options.pace !== undefined && options.pace !== 'none' && options.pace !== 'animation-frame') {
+      throw new RangeError(`sluice: createClient: options.pace must be 'animation-frame' or 'none', not ${String(options.pace)}`)
+    }
+    this.flow = { ...flowOptions(options.flow, 'createClient'), ...(options.pace === 'animation-frame' && { pace: animationFrame }) }
     this.port = toPort(portLike)
     // Calls made in one synchronous stretch leave in one postMessage: flush after microtasks, not after the task.
     this.outbox = new Outbox((envelope) => this.port.post(envelope), {
@@ -244,3 +253,15 @@ export class ClientConnection {
   }
 }
 
+/** Runs `fn` at the next animation frame, or after 50 ms if none comes first (a hidden window draws no frames). */
+function animationFrame(fn: () => void): void {
+  let done = false
+  const once = (): void => {
+    if (done) return
+    done = true
+    fn()
+  }
+  const raf = (globalThis as { requestAnimationFrame?: (cb: () => void) => unknown }).requestAnimationFrame
+  if (typeof raf === 'function') raf(once)
+  setTimeout(once, 50)
+}

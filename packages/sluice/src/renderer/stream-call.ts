@@ -20,12 +20,12 @@
  */
 import { dispose } from '../shared/dispose.js'
 import { AbortError } from '../shared/errors.js'
-import { type FlowOptions, Window } from '../shared/flow/window.js'
+import { type Flow, Window } from '../shared/flow/window.js'
 import type { StreamCall } from '../shared/types.js'
 
 export interface CallLink {
   readonly method: string
-  readonly flow: Required<FlowOptions>
+  readonly flow: Flow
   credit(n: number): void
   cancel(): void
   /** Called once when the call stops being open, however that happened. */

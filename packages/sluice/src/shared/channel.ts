@@ -8,7 +8,7 @@
  * `onClose()` work on both ends.
  */
 import { Credit } from './flow/credit.js'
-import { DEFAULT_FLOW, type FlowOptions, Window } from './flow/window.js'
+import { DEFAULT_FLOW, type Flow, Window } from './flow/window.js'
 
 /** One end of a channel: what the client receives, and what the host's `Channel` also is. */
 export interface ChannelEnd<Send, Receive> {
@@ -54,7 +54,7 @@ export class ChannelCore<Send, Receive> implements ChannelEnd<Send, Receive> {
   private reason: unknown
 
   /** `flow`: the receiving window, as a number (its initial size) or full flow options. */
-  constructor(flow: number | Required<FlowOptions>) {
+  constructor(flow: number | Flow) {
     const options = typeof flow === 'number' ? { ...DEFAULT_FLOW, initialWindow: flow, maxWindow: Math.max(flow, DEFAULT_FLOW.maxWindow) } : flow
     this.window = new Window(options, (n) => this.pull(n))
   }

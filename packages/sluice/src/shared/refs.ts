@@ -29,7 +29,7 @@ import { dispose, RELEASE } from './dispose.js'
 import { ProtocolError } from './errors.js'
 import { Inbound } from './flow/queue.js'
 import { Outbound } from './flow/pump.js'
-import type { FlowOptions } from './flow/window.js'
+import type { Flow } from './flow/window.js'
 import type { Outbox } from './outbox.js'
 import type { Encoded, RefFrame, RefKind, WireError } from './protocol.js'
 import { deserializeError, serializeError } from './wire-error.js'
@@ -38,7 +38,7 @@ export interface RefTableOptions {
   /** 'host' ids count down from -1, 'client' ids count up from 1. */
   side: 'host' | 'client'
   /** Window for streams and channels this side consumes. */
-  flow: Required<FlowOptions>
+  flow: Flow
   /** The most outstanding credit the peer may grant one of our producers. */
   maxCredit: number
   withStack: boolean

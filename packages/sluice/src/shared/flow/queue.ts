@@ -10,7 +10,7 @@
  * ignores credit is a protocol error, not a way to fill this process's memory.
  */
 import { dispose } from '../dispose.js'
-import { type FlowOptions, Window } from './window.js'
+import { type Flow, Window } from './window.js'
 
 /** What an Inbound needs from its connection. */
 export interface InboundLink {
@@ -33,7 +33,7 @@ export class Inbound<T> {
 
   constructor(
     private readonly link: InboundLink,
-    flow: Required<FlowOptions>,
+    flow: Flow,
   ) {
     this.window = new Window(flow, (n) => this.pull(n))
   }

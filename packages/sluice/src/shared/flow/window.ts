@@ -34,6 +34,13 @@ export const DEFAULT_FLOW: Readonly<Required<FlowOptions>> = Object.freeze({
   maxWindowBytes: 8 * 1024 * 1024,
 })
 
+/**
+ * Flow options as the connection holds them: complete, plus how grants are paced. A pacer delays each grant to
+ * a moment of its choosing (a browser page: the next animation frame), so a producer can never send faster
+ * than the page draws; grants made meanwhile are added up and go out as one.
+ */
+export type Flow = Required<FlowOptions> & { pace?: (grant: () => void) => void }
+
 /** Validates and completes flow options; `api` names the caller in errors. */
 export function flowOptions(options: FlowOptions | undefined, api: string): Required<FlowOptions> {
   const flow = { ...DEFAULT_FLOW, ...options }
@@ -51,9 +58,11 @@ export class Window {
   private consumed = 0
   /** Average bytes per item, sampled once per grant (an estimate: 0 until a sample is taken). */
   private itemBytes = 0
+  /** Grants waiting for the pacer (see Flow). */
+  private paced = 0
 
   constructor(
-    private readonly flow: Required<FlowOptions>,
+    private readonly flow: Flow,
     private readonly grant: (n: number) => void,
   ) {
     this.size = flow.initialWindow
@@ -97,7 +106,17 @@ export class Window {
       n -= shrink
     }
     this.consumed = 0
-    if (n > 0) this.grant(n)
+    if (n <= 0) return
+    const { pace } = this.flow
+    if (pace === undefined) return this.grant(n)
+    if (this.paced === 0) {
+      pace(() => {
+        const due = this.paced
+        this.paced = 0
+        this.grant(due)
+      })
+    }
+    this.paced += n
   }
 }
 
