@@ -16,7 +16,8 @@ import type { Host } from './index.js'
 import { type MainToHostMessage, REMOTE_LANE, REMOTE_LANE_VERSION } from './remote-protocol.js'
 
 /**
- * Process: Main (any host; this one is an Electron utility process). Electron's `process.parentPort` in a utility process, as far as `serveUtility()` uses it.
+ * Process: Main (any host; this one is an Electron utility process).
+ * Electron's `process.parentPort` in a utility process, as far as `serveUtility()` uses it.
  * @see sluice/docs/electron.md#serveutility
  */
 export interface ParentPortLike {
@@ -26,7 +27,8 @@ export interface ParentPortLike {
 }
 
 /**
- * Process: Main (any host; this one is a worker_threads Worker). `parentPort` of `node:worker_threads`, as far as `serveWorker()` uses it.
+ * Process: Main (any host; this one is a worker_threads Worker).
+ * `parentPort` of `node:worker_threads`, as far as `serveWorker()` uses it.
  * @see sluice/docs/electron.md#serveworker
  */
 export interface WorkerParentPortLike {
