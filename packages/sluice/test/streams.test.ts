@@ -2,6 +2,26 @@ import { describe, expect, it } from 'vitest'
 import { pairs } from './__shared__/pairs.js'
 
 describe.each(pairs)('streams over $name', (factory) => {
+  it('streams what an async function resolves to when that is an AsyncIterable, as its type says', async () => {
+    await using pair = await factory.make()
+    const { api } = pair.connect()
+    const got: number[] = []
+    for await (const n of api.laterIterable(4)) got.push(n)
+    expect(got).toEqual([0, 1, 2, 3])
+    expect(await api.laterIterable(2)).toBeUndefined()
+  })
+
+  it('delivers an AsyncIterable inside a result as an async iterator of its items', async () => {
+    await using pair = await factory.make()
+    const { api } = pair.connect()
+    const { name, feed } = await api.withFeed(3)
+    expect(name).toBe('feed')
+    const got: { n: number }[] = []
+    for await (const x of feed) got.push(x)
+    expect(got).toEqual([{ n: 0 }, { n: 1 }, { n: 2 }])
+    await pair.waitFor((s) => s.refs === 0 && s.calls === 0)
+  })
+
   it('delivers every yield in order, then the return value to await', async () => {
     await using pair = await factory.make()
     const { api } = pair.connect()

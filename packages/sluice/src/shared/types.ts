@@ -34,48 +34,53 @@ type AnyFunction = (...args: any[]) => any
 /**
  * What a value sent by the other side becomes here. Data is copied, so it keeps its type; functions become
  * async callables (each call is a round trip); promises, ReadableStreams and channel ends stay what they are
- * (a channel end's methods run locally and talk to the other end by themselves).
+ * (a channel end's methods run locally and talk to the other end by themselves); any other AsyncIterable (an
+ * async generator too) arrives as an async iterator of its items, flow-controlled: its return value does not
+ * cross. ReadableStream comes before AsyncIterable, since Node's ReadableStream is async-iterable too.
  */
 export type Remote<T> = T extends ReadableStream<infer C>
   ? ReadableStream<C>
   : T extends ChannelEnd<infer S, infer R>
     ? ChannelEnd<S, R>
     : T extends PromiseLike<infer V>
-    ? Promise<Remote<V>>
-    : T extends AnyFunction
-      ? RemoteFunction<T>
-      : T extends readonly unknown[]
-        ? { [K in keyof T]: Remote<T[K]> }
-        : T extends Date | RegExp | Map<unknown, unknown> | Set<unknown> | ArrayBuffer | ArrayBufferView
-          ? T
-          : T extends object
+      ? Promise<Remote<V>>
+      : T extends AnyFunction
+        ? RemoteFunction<T>
+        : T extends AsyncIterable<infer Y>
+          ? AsyncIterableIterator<Remote<Y>>
+          : T extends readonly unknown[]
             ? { [K in keyof T]: Remote<T[K]> }
-            : T
+            : T extends Date | RegExp | Map<unknown, unknown> | Set<unknown> | ArrayBuffer | ArrayBufferView
+              ? T
+              : T extends object
+                ? { [K in keyof T]: Remote<T[K]> }
+                : T
 
 /** A function that lives on the other side: calling it is a round trip, so it always returns a promise. */
 export type RemoteFunction<F extends AnyFunction> = (...args: Parameters<F>) => Promise<Remote<Awaited<ReturnType<F>>>>
 
 /**
- * What the client gets for a host function's return type `Ret`. The ReadableStream rule comes before the
- * AsyncIterable rules, because Node's ReadableStream is async-iterable too and must stay a ReadableStream.
+ * What the client gets for a host function's return type `Ret`. The host awaits what the handler returns and
+ * then looks at it once, so the type classifies `Awaited<Ret>` once, by the same rules, in the same order:
+ * - `never` (the handler always throws): `Promise<never>`;
+ * - a ReadableStream: `Promise<ReadableStream>`, checked first because Node's ReadableStream is async-iterable;
+ * - an async generator: `StreamCall<yield, return>`;
+ * - any other AsyncIterable: `StreamCall<item, void>`;
+ * - anything else: `Promise` of what that value becomes here (`Remote`).
+ * So `async () => someAsyncIterable` streams, exactly as it does at run time.
  */
-export type ClientReturn<Ret> = [Ret] extends [never]
+export type ClientReturn<Ret> = Classified<Awaited<Ret>>
+
+/** `ClientReturn`'s one classification of an awaited value (see there). */
+type Classified<V> = [V] extends [never]
   ? Promise<never>
-  : [Ret] extends [ReadableStream<infer C>]
-  ? Promise<ReadableStream<C>>
-  : [Ret] extends [AsyncGenerator<infer Y, infer R, infer _N>]
-    ? StreamCall<Remote<Y>, Remote<R>>
-    : [Ret] extends [AsyncIterable<infer Y>]
-      ? StreamCall<Remote<Y>, void>
-      : [Ret] extends [PromiseLike<infer V>]
-        ? [V] extends [never]
-          ? Promise<never>
-          : [V] extends [ReadableStream<infer C>]
-          ? Promise<ReadableStream<C>>
-            : [V] extends [AsyncGenerator<infer Y, infer R, infer _N>]
-              ? StreamCall<Remote<Y>, Remote<R>>
-              : Promise<Remote<V>>
-        : Promise<Remote<Ret>>
+  : [V] extends [ReadableStream<infer C>]
+    ? Promise<ReadableStream<C>>
+    : [V] extends [AsyncGenerator<infer Y, infer R, infer _N>]
+      ? StreamCall<Remote<Y>, Remote<R>>
+      : [V] extends [AsyncIterable<infer Y>]
+        ? StreamCall<Remote<Y>, void>
+        : Promise<Remote<V>>
 
 /** What the client calls for a host function `F`: the same parameters, and `ClientReturn` of its result. */
 export type ClientFunction<F extends AnyFunction> = (...args: Parameters<F>) => ClientReturn<ReturnType<F>>

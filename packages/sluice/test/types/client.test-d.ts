@@ -71,3 +71,22 @@ declare const neverClient: Client<typeof neverApi>
 // A function that never returns stays Promise<never>: `never` must not match the ReadableStream rule.
 expectTypeOf(neverClient.fail).returns.toEqualTypeOf<Promise<never>>()
 expectTypeOf(neverClient.failSync).returns.toEqualTypeOf<Promise<never>>()
+
+// ---- One classification of Awaited<Ret> (issue 8): what the type says is what arrives -----------------------
+declare const streamsApi: {
+  /** An async function that resolves to an AsyncIterable streams at run time. */
+  later(): Promise<AsyncIterable<string>>
+  /** The same with a generator: its return value crosses too. */
+  laterGen(): Promise<AsyncGenerator<number, 'end'>>
+  /** An AsyncIterable inside a result arrives as an async iterator of its items. */
+  withFeed(): Promise<{ name: string; feed: AsyncIterable<{ n: number }> }>
+  /** A promise of a ReadableStream stays a ReadableStream, checked before AsyncIterable. */
+  laterStream(): Promise<ReadableStream<Uint8Array>>
+}
+declare const streams: Client<typeof streamsApi>
+expectTypeOf(streams.later).returns.toEqualTypeOf<StreamCall<string, void>>()
+expectTypeOf(streams.laterGen).returns.toEqualTypeOf<StreamCall<number, 'end'>>()
+expectTypeOf(streams.withFeed).returns.toEqualTypeOf<Promise<{ name: string; feed: AsyncIterableIterator<{ n: number }> }>>()
+expectTypeOf(streams.laterStream).returns.toEqualTypeOf<Promise<ReadableStream<Uint8Array>>>()
+// @ts-expect-error -- a promise of an AsyncIterable streams: it has no value to await but the end of the stream
+expectTypeOf(streams.later).returns.toEqualTypeOf<Promise<AsyncIterable<string>>>()
