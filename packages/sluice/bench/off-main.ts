@@ -135,13 +135,16 @@ async function main(): Promise<void> {
     // Alternate which host goes first, so drift in the VM's load does not favour one side.
     const order = round % 2 === 0 ? (['main', 'worker'] as const) : (['worker', 'main'] as const)
     const loaded: Record<string, { p99: number; ms: number }> = {}
-    const solo: Record<string, number> = {}
     for (const key of order) {
       gc()
       loaded[key] = await delayDuring(load(key))
+    }
+    // One client alone, A B B A: a drift in the VM's load within the round then weighs on both sides alike.
+    const solo: Record<string, number> = { main: 0, worker: 0 }
+    for (const key of [order[0], order[1], order[1], order[0]]) {
       gc()
       const r = await run(clients[0]!, key, SOLO_ITEMS)
-      solo[key] = r.count / (r.ms / 1000)
+      solo[key]! += r.count / (r.ms / 1000) / 2
     }
     const agg = (key: string) => (CLIENTS * LOAD_ITEMS) / (loaded[key]!.ms / 1000)
     rows.idleP99.push(idle.p99)
@@ -155,7 +158,7 @@ async function main(): Promise<void> {
     ratios.mainVsIdle.push(loaded.main!.p99 / idle.p99)
     ratios.solo.push(solo.worker! / solo.main!)
     ratios.agg.push(agg('worker') / agg('main'))
-    console.error(`round ${round + 1}/${ROUNDS} done`)
+    console.error(`round ${round + 1}/${ROUNDS}: p99 off-main/idle ${ratios.offVsIdle.at(-1)!.toFixed(2)}x, one client worker/main ${ratios.solo.at(-1)!.toFixed(2)}x`)
   }
 
   const ms = (x: number) => `${x.toFixed(2)} ms`
