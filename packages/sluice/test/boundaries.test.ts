@@ -84,8 +84,8 @@ describe('module boundaries', () => {
     for (const m of all) for (const spec of m.imports) expect(spec, `${m.file} imports ${spec}`).not.toMatch(/(^|\/)node\.js$/)
   })
 
-  it('the only third-party packages are superjson and type-only standard-schema / typed-emitter', () => {
+  it('the only third-party packages are superjson and type-only standard-schema', () => {
     const thirdParty = new Set(all.flatMap((m) => m.imports.filter((s) => !s.startsWith('.') && !s.startsWith('node:'))))
-    expect([...thirdParty].sort()).toEqual(['@standard-schema/spec', 'electron', 'superjson', 'typed-emitter'])
+    expect([...thirdParty].sort()).toEqual(['@standard-schema/spec', 'electron', 'superjson'])
   })
 })

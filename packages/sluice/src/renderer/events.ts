@@ -2,7 +2,7 @@
  * Typed host events on the client. Subscriptions live beside the client, not on it, so an event name can
  * never collide with an api export.
  */
-import type { EventMap } from 'typed-emitter'
+import type { EventMap } from '../shared/event-map.js'
 import { connectionOf } from './proxy.js'
 
 /** The typed subscriber that `events<AppEvents>(api)` returns. */

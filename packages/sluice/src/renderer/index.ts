@@ -3,7 +3,7 @@
  */
 import type { PortLike } from '../shared/port.js'
 import type { Client } from '../shared/types.js'
-import type { EventMap } from 'typed-emitter'
+import type { EventMap } from '../shared/event-map.js'
 import { ClientConnection, type ClientOptions } from './client.js'
 import { type Events, eventsOf } from './events.js'
 import { connectionOf, createProxy } from './proxy.js'
