@@ -1,20 +1,12 @@
 import { defineConfig } from 'electron-vite'
 
-/**
- * electron-vite leaves every package in `dependencies` external (a runtime `require`) in main and preload.
- * A sandboxed preload can only require electron, events, timers and url, so sluice must be bundled into it;
- * it is bundled into main too, so the packaged app needs no node_modules at all.
- */
+// electron-vite leaves every package in `dependencies` external (a runtime require). A sandboxed preload can
+// require only electron, events, timers and url, so sluice is bundled into it, and into main, so the packaged
+// app needs no node_modules.
 const bundled = { exclude: ['sluice', 'superjson'] }
 
 export default defineConfig({
-  main: {
-    build: { externalizeDeps: bundled },
-  },
-  preload: {
-    // CJS: the package has no "type": "module", so electron-vite emits out/preload/index.js as CommonJS,
-    // which is what a sandboxed preload runs.
-    build: { externalizeDeps: bundled },
-  },
+  main: { build: { externalizeDeps: bundled } },
+  preload: { build: { externalizeDeps: bundled } },
   renderer: {},
 })

@@ -1,9 +1,8 @@
 /**
- * Electron end-to-end tests (npm run test:electron): the electron-vite build of the template, launched with
- * Playwright's `_electron`, exercising the real handshake, window close, reload and a renderer crash.
- *
- * They need an Electron binary. Where there is none (no network to download it), every spec skips and says
- * why; nothing is faked. CI installs the binary (`npx install-electron --no`) and runs them under xvfb-run.
+ * The starter in real Electron (npm run test:electron): the electron-vite build launched with Playwright's
+ * `_electron`. They need an Electron binary; where there is none, every spec skips and says why (nothing is
+ * faked). CI installs the binary (`npx install-electron --no`) and runs them under xvfb-run. The showcase's
+ * Electron specs are in examples/showcase.
  */
 import { defineConfig } from '@playwright/test'
 

@@ -6,14 +6,21 @@
  * package's own), and node_modules/electron/path.txt + dist/ (what `npx install-electron --no` leaves).
  */
 import { existsSync, readFileSync } from 'node:fs'
-import { join } from 'node:path'
-
-const root = join(__dirname, '..')
+import { dirname, join } from 'node:path'
 
 export type ElectronBinary = { path: string; reason?: undefined } | { path?: undefined; reason: string }
 
-export function findElectron(): ElectronBinary {
-  const pkg = join(root, 'node_modules', 'electron')
+/** The electron package's folder as `from` resolves it (an npm workspace finds the root's), without loading it. */
+function electronPackage(from: string): string | undefined {
+  try {
+    return dirname(require.resolve('electron/package.json', { paths: [from] }))
+  } catch {
+    return undefined
+  }
+}
+
+export function findElectron(from: string = join(__dirname, '..')): ElectronBinary {
+  const pkg = electronPackage(from) ?? join(from, 'node_modules', 'electron')
   const pathFile = join(pkg, 'path.txt')
   const relative = existsSync(pathFile) ? readFileSync(pathFile, 'utf8').trim() : undefined
   const exec = process.env.ELECTRON_EXEC_PATH

@@ -1,10 +1,10 @@
 /**
- * Web mode: the template's real renderer in any browser, talking to the template's real backend
- * (src/main/api.ts) run in plain Node. The same sluice protocol and codec, over a WebSocket instead of an
- * Electron MessagePort: the page's src/renderer/src/sluice.ts picks the port, nothing else differs.
+ * Web mode: an app's real renderer in any browser, talking to the app's real backend (its src/main/api.ts)
+ * run in plain Node. The same sluice protocol and codec, over a WebSocket instead of an Electron MessagePort:
+ * the page picks the port (src/renderer/src/api.ts), nothing else differs. It serves the starter (this repo's
+ * root); examples/showcase/scripts/web-server.ts serves the showcase through the same startWebServer().
  *
- *   npm run start:web                       serves the built renderer (out/renderer), after building it
- *   npm run dev:web                         serves src/renderer through Vite (hot reload)
+ *   npm run dev:web                         the starter's src/renderer through Vite (hot reload)
  *   tsx scripts/web-server.ts --port 5199   options: --port (0: any free port), --host (default 127.0.0.1), --dev,
  *                                           --max-connections-per-address (32), --max-connections-per-origin (64)
  *
@@ -21,14 +21,22 @@ import type { Duplex } from 'node:stream'
 import { extname, join, normalize, resolve, sep } from 'node:path'
 import { parseArgs } from 'node:util'
 import { DEFAULT_LIMITS } from 'sluice'
-import { createHost, webSocketPort } from 'sluice/main'
+import { createHost, type Host, webSocketPort } from 'sluice/main'
 import { WebSocketServer } from 'ws'
-import * as api from '../src/main/api'
-import { startFeeds } from '../src/main/feeds'
-import { configure } from '../src/main/runtime'
-import type { AppEvents } from '../src/shared/events'
+import * as starterApi from '../src/main/api'
 
-const root = resolve(__dirname, '..')
+/** What the server runs: an app's backend and the folder its renderer is built from. */
+export interface WebApp {
+  /** The app's folder: it serves <dir>/out/renderer, or <dir>/src/renderer through Vite with --dev. */
+  dir: string
+  /** The backend: every own function on it is callable from the page. */
+  api: object
+  /** Runs once the host exists (to wire what main pushes unasked); returns what to stop at close. */
+  setup?: (host: Host<object>) => (() => void) | void
+}
+
+/** The starter at this repository's root. */
+export const starterApp: WebApp = { dir: resolve(__dirname, '..'), api: starterApi }
 
 export interface WebServerOptions {
   /** TCP port; 0 picks a free one (see `WebServer.url`). Default 5199. */
@@ -55,6 +63,8 @@ export interface WebServerOptions {
 export interface WebServer {
   /** Where the server answers, with the port it got: `http://127.0.0.1:5199/`. */
   url: string
+  /** The host serving the api: tests read its stats(). */
+  host: Host<object>
   close(): Promise<void>
 }
 
@@ -162,18 +172,17 @@ function throttled(log: (message: string) => void): (key: string, message: strin
 }
 
 /**
- * Starts the web-mode server: the renderer over HTTP and the template's api over a WebSocket at /sluice.
- * `npm run start:web` runs it with the defaults; tests start it on port 0.
+ * Starts the web-mode server for `app`: its renderer over HTTP and its api over a WebSocket at /sluice.
+ * `npm run dev:web` runs it for the starter; tests start it on port 0.
  */
-export async function startWebServer(options: WebServerOptions = {}): Promise<WebServer> {
+export async function startWebServer(app: WebApp, options: WebServerOptions = {}): Promise<WebServer> {
   const o = { ...DEFAULT_WEB_SERVER_OPTIONS, ...options }
   const log = options.log ?? ((m: string) => console.warn(m))
   const warn = throttled(log)
   // A plain copy: run through tsx as CommonJS, `import * as api` is an exports object whose bindings are
   // getters with no 'Module' tag, and the host never runs a getter on an object it cannot tell is a module.
-  const host = createHost<typeof api, AppEvents>({ ...api }, { dev: true })
-  configure({ mode: 'web', sampleDir: join(root, 'resources', 'sample'), appDir: root, stats: () => host.stats() })
-  const stopFeeds = startFeeds(host)
+  const host = createHost<object>({ ...app.api }, { dev: true })
+  const stopFeeds = app.setup?.(host) ?? (() => {})
 
   const server = http.createServer()
   let handler: http.RequestListener
@@ -181,13 +190,13 @@ export async function startWebServer(options: WebServerOptions = {}): Promise<We
     const { createServer } = await import('vite')
     const vite = await createServer({
       configFile: false,
-      root: join(root, 'src/renderer'),
+      root: join(app.dir, 'src/renderer'),
       appType: 'spa',
       server: { middlewareMode: true, hmr: { server } },
     })
     handler = (req, res) => vite.middlewares(req, res)
   } else {
-    const dir = join(root, 'out', 'renderer')
+    const dir = join(app.dir, 'out', 'renderer')
     let built = false
     try {
       built = statSync(join(dir, 'index.html')).isFile()
@@ -197,7 +206,7 @@ export async function startWebServer(options: WebServerOptions = {}): Promise<We
     if (!built) {
       stopFeeds()
       host.close()
-      throw new Error('web mode: out/renderer is missing. Build it first (npm run build), or run npm run dev:web.')
+      throw new Error(`web mode: ${dir} is missing. Build it first (npm run build), or run npm run dev:web.`)
     }
     handler = staticFiles(dir)
   }
@@ -287,6 +296,7 @@ export async function startWebServer(options: WebServerOptions = {}): Promise<We
   const shown = o.host === '0.0.0.0' ? 'localhost' : o.host.includes(':') ? `[${o.host}]` : o.host
   return {
     url: `http://${shown}:${port}/`,
+    host,
     async close() {
       stopFeeds()
       host.close()
@@ -298,8 +308,10 @@ export async function startWebServer(options: WebServerOptions = {}): Promise<We
   }
 }
 
-async function main(): Promise<void> {
+/** The command line: `tsx <script> [--port n] [--dev] ...`, serving `app` until SIGINT or SIGTERM. */
+export async function runWebServer(app: WebApp, argv: string[] = process.argv.slice(2)): Promise<void> {
   const { values: args } = parseArgs({
+    args: argv,
     options: {
       port: { type: 'string', default: process.env.PORT ?? String(DEFAULT_WEB_SERVER_OPTIONS.port) },
       host: { type: 'string', default: DEFAULT_WEB_SERVER_OPTIONS.host },
@@ -313,14 +325,14 @@ async function main(): Promise<void> {
     if (!Number.isInteger(n) || n < min) throw new Error(`web mode: --${flag} must be a whole number >= ${min}, not ${JSON.stringify(value)}`)
     return n
   }
-  const web = await startWebServer({
+  const web = await startWebServer(app, {
     port: whole('port', args.port, 0),
     host: args.host,
     dev: args.dev,
     maxConnectionsPerAddress: whole('max-connections-per-address', args['max-connections-per-address'], 1),
     maxConnectionsPerOrigin: whole('max-connections-per-origin', args['max-connections-per-origin'], 1),
   })
-  console.log(`sluice web mode: open ${web.url} (${args.dev ? 'Vite dev server' : 'built renderer'}; backend: src/main/api.ts in Node ${process.version})`)
+  console.log(`sluice web mode: open ${web.url} (${args.dev ? 'Vite dev server' : 'built renderer'}; backend: ${join(app.dir, 'src/main/api.ts')} in Node ${process.version})`)
 
   const stop = () => {
     void web.close()
@@ -330,11 +342,14 @@ async function main(): Promise<void> {
   process.on('SIGTERM', stop)
 }
 
-// Run as a script (tsx scripts/web-server.ts); imported, it only provides startWebServer.
-if (require.main === module) {
-  main().catch((e: unknown) => {
+/** Runs `app`'s web server as this process's whole job, and exits with a message if it cannot start. */
+export function webServerMain(app: WebApp, argv?: string[]): void {
+  runWebServer(app, argv).catch((e: unknown) => {
     // Our own refusals ("web mode: ...") say all there is to say; anything else keeps its stack.
     console.error(e instanceof Error && e.message.startsWith('web mode:') ? e.message : e)
     process.exit(1)
   })
 }
+
+// Run as a script (tsx scripts/web-server.ts), it serves the starter; imported, it only provides the functions.
+if (require.main === module) webServerMain(starterApp)

@@ -1,5 +1,5 @@
 /**
- * Builds the app once when an Electron binary exists (unless SLUICE_SKIP_BUILD is set: CI builds in its own
+ * Builds the starter once when an Electron binary exists (unless SLUICE_SKIP_BUILD is set: CI builds in its own
  * step); otherwise says, once, why the Electron specs skip, or fails when SLUICE_REQUIRE_ELECTRON is set.
  */
 import { execSync } from 'node:child_process'
@@ -14,6 +14,6 @@ export default function globalSetup(): void {
     return
   }
   if (process.env.SLUICE_SKIP_BUILD) return
-  console.log(`[electron e2e] using ${electron.path}; building the app (npm run build)…`)
+  console.log(`[electron e2e] using ${electron.path}; building the starter (npm run build)…`)
   execSync('npm run build', { cwd: join(__dirname, '../..'), stdio: 'inherit' })
 }

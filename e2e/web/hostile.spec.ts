@@ -3,7 +3,8 @@
  * is enough) and open WebSockets to it, so every request, however malformed, must be answered with a 4xx or
  * closed, never throw, and no client may make the server hold memory without bound.
  *
- * Each describe starts its own server (scripts/web-server.ts, the real CLI, on a free port) in a child
+ * Each describe starts its own server (the showcase's CLI over scripts/web-server.ts, whose backend reads files,
+ * on a free port) in a child
  * process, so "stays up" means the process is still running, not that an exception was caught for us.
  * Traffic goes to 127.0.0.1 only; loop counts and waits are bounded.
  */
@@ -14,9 +15,10 @@ import { resolve } from 'node:path'
 import { expect, test } from '@playwright/test'
 import { createClient, webSocketPort } from 'sluice/renderer'
 import { WebSocket } from 'ws'
-import type * as Api from '../../src/main/api'
 
 const root = resolve(__dirname, '../..')
+/** The two calls of examples/showcase/src/main/api.ts that these tests make (that app is its own TS project). */
+type Api = { appInfo(): Promise<{ mode: string }>; listSamples(): Promise<{ file: string; size: number }[]> }
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const tally = <T>(xs: T[]) => {
   const counts: Record<string, number> = {}
@@ -34,7 +36,7 @@ interface Served {
 }
 
 async function startServer(args: string[] = []): Promise<Served> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/web-server.ts', '--port', '0', ...args], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'examples/showcase/scripts/web-server.ts', '--port', '0', ...args], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
   })
@@ -109,7 +111,7 @@ const self = (port: number) => `Host: 127.0.0.1:${port}\r\nOrigin: http://127.0.
 async function legitCall(port: number): Promise<string> {
   const ws = new WebSocket(`ws://127.0.0.1:${port}/sluice`, { origin: `http://127.0.0.1:${port}` })
   try {
-    const api = createClient<typeof Api>(webSocketPort(ws as never))
+    const api = createClient<Api>(webSocketPort(ws as never))
     return (await api.appInfo()).mode
   } finally {
     ws.close()
@@ -245,15 +247,15 @@ test.describe('the web-mode server under attack', () => {
   test('keeps its memory bounded while a client that stops reading fires calls', async () => {
     const port = server.port
     const ws = new WebSocket(`ws://127.0.0.1:${port}/sluice`, { origin: `http://127.0.0.1:${port}` })
-    const api = createClient<typeof Api>(webSocketPort(ws as never))
+    const api = createClient<Api>(webSocketPort(ws as never))
     expect((await api.appInfo()).mode).toBe('web')
     const before = server.rssMB()
     ;(ws as unknown as { _socket: net.Socket })._socket.pause()
-    // 120,000 calls answered with 600 bytes each: 70 MB of answers nobody reads. Bounded, the server stops
+    // 120,000 calls answered with about 600 bytes each (the sample folder's listing): 70 MB of answers nobody reads. Bounded, the server stops
     // reading once its send buffer is full, having grown by the work that filled the kernel's socket buffers
     // (about +42 MB here).
     for (let i = 0; i < 400; i++) {
-      for (let j = 0; j < 300; j++) api.debugStats().catch(() => {})
+      for (let j = 0; j < 300; j++) api.listSamples().catch(() => {})
       await sleep(5)
     }
     let grown = 0

@@ -3,7 +3,7 @@
  * WebSocket. Another site open in the same browser (a foreign Origin), or a DNS-rebinding page (Origin and Host
  * agree, but Host is not this machine), is refused at the handshake.
  */
-import { expect, test } from '@playwright/test'
+import { expect, test } from '../support/web'
 import { WebSocket } from 'ws'
 
 function handshake(baseURL: string, headers: Record<string, string>): Promise<string> {

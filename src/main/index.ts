@@ -1,103 +1,43 @@
 /**
- * The Electron entry: windows, and one call that serves the backend (./api) to all of them.
- *
- * Security defaults, on purpose: context isolation and the sandbox on, Node integration off, a strict CSP in
- * index.html, navigation limited to the app's own pages, and new windows only from the app's own URLs.
+ * The Electron entry: one window with the security defaults, and one call that serves ./api to every window.
+ * (The defaults on purpose: context isolation and the sandbox on, Node integration off, the CSP in index.html,
+ * navigation only within the app, no new windows.)
  */
 import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { app, BrowserWindow, shell } from 'electron'
 import { serve } from 'sluice/main'
-import type { AppEvents } from '../shared/events'
 import * as api from './api'
-import { startFeeds } from './feeds'
-import { configure } from './runtime'
 
-configure({
-  mode: 'electron',
-  sampleDir: join(app.getAppPath(), 'resources', 'sample'),
-  appDir: app.getAppPath(),
-})
-
-// Serve before any window loads: each page's preload says hello at once (and retries for a while, so a late
-// serve() would still be found). Default allowOrigins: file:// pages and, unpackaged, the dev server.
-// Typed with the app's events (src/shared/events.ts), so host.emit() checks names and arguments.
-const host = serve<typeof api, AppEvents>(api)
-configure({ stats: () => host.stats() })
-// The live dashboard (every 500 ms, to the windows that subscribed) and the typed events (AppEvents).
-startFeeds(host)
+// Before any window loads. Ports go only to the app's own pages: file:// and, unpackaged, the dev server.
+serve(api)
 
 const devServer = process.env['ELECTRON_RENDERER_URL']
-const rendererFile = join(__dirname, '../renderer/index.html')
+const page = join(__dirname, '../renderer/index.html')
+const isOwn = (url: string) => (devServer ? new URL(url).origin === new URL(devServer).origin : url.split(/[?#]/)[0] === pathToFileURL(page).href)
 
-/** True for the app's own pages: the built renderer, or the dev server while developing. */
-function isAppUrl(url: string): boolean {
-  try {
-    const u = new URL(url)
-    if (devServer && u.origin === new URL(devServer).origin) return true
-    return u.protocol === 'file:' && decodeURIComponent(u.pathname).endsWith('/renderer/index.html')
-  } catch {
-    return false
-  }
-}
-
-type View = 'main' | 'about'
-
-function load(win: BrowserWindow, view: View): Promise<void> {
-  if (devServer) return win.loadURL(view === 'main' ? devServer : `${devServer}?view=${view}`)
-  return win.loadFile(rendererFile, view === 'main' ? undefined : { query: { view } })
-}
-
-let about: BrowserWindow | undefined
-
-function createWindow(view: View): BrowserWindow {
+function createWindow(): void {
   const win = new BrowserWindow({
-    width: view === 'main' ? 1180 : 460,
-    height: view === 'main' ? 820 : 560,
-    minWidth: 380,
-    minHeight: 420,
-    show: false,
-    title: view === 'main' ? 'sluice starter' : 'About sluice starter',
-    backgroundColor: '#0f1420',
-    autoHideMenuBar: true,
-    webPreferences: {
-      preload: join(__dirname, '../preload/index.js'),
-      contextIsolation: true,
-      sandbox: true,
-      nodeIntegration: false,
-    },
+    width: 720,
+    height: 420,
+    webPreferences: { preload: join(__dirname, '../preload/index.js'), contextIsolation: true, sandbox: true, nodeIntegration: false },
   })
-  win.once('ready-to-show', () => win.show())
-  void load(win, view)
-  return win
-}
-
-function openAbout(): void {
-  if (about && !about.isDestroyed()) {
-    about.focus()
-    return
-  }
-  about = createWindow('about')
-  about.on('closed', () => (about = undefined))
+  void (devServer ? win.loadURL(devServer) : win.loadFile(page))
 }
 
 app.on('web-contents-created', (_event, contents) => {
-  // A page may only navigate within the app. (sluice keeps a page's connection when a navigation is cancelled.)
   contents.on('will-navigate', (event, url) => {
-    if (!isAppUrl(url)) event.preventDefault()
+    if (!isOwn(url)) event.preventDefault()
   })
-  // window.open: the About view opens our own window; https links open in the browser; nothing else opens.
   contents.setWindowOpenHandler(({ url }) => {
-    if (isAppUrl(url) && new URL(url).searchParams.get('view') === 'about') openAbout()
-    else if (url.startsWith('https:')) void shell.openExternal(url)
+    if (url.startsWith('https:')) void shell.openExternal(url)
     return { action: 'deny' }
   })
 })
 
 void app.whenReady().then(() => {
-  createWindow('main')
-  app.on('activate', () => {
-    if (BrowserWindow.getAllWindows().length === 0) createWindow('main')
-  })
+  createWindow()
+  app.on('activate', () => BrowserWindow.getAllWindows().length === 0 && createWindow())
 })
 
 app.on('window-all-closed', () => {

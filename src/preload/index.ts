@@ -1,7 +1,4 @@
-/**
- * The preload: one call. It relays this window's sluice port to the page, where src/renderer/src/sluice.ts
- * picks it up with connect(). It runs sandboxed, so sluice is bundled into it (see electron.vite.config.ts).
- */
+// Relays this window's sluice port to the page. The preload runs sandboxed, so sluice is bundled into it.
 import { exposeBridge } from 'sluice/preload'
 
 exposeBridge()

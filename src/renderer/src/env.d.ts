@@ -1,11 +1,12 @@
 /// <reference types="vite/client" />
-import type { AppApi } from '../../shared/api'
+import type { Client } from 'sluice'
+
+/** The backend module, as a type: only types cross, no main-process code reaches the renderer bundle. */
+export type Api = typeof import('../../main/api')
 
 declare global {
   interface Window {
-    /** The backend (src/main/api.ts), typed from its source; set up by ./sluice.ts. */
-    readonly api: AppApi
-    /** How this page reaches the backend: Electron's MessagePort, or the web mode's WebSocket. */
-    readonly sluiceTransport: 'electron' | 'websocket'
+    /** The backend (src/main/api.ts), typed from its source; set up by ./api.ts. */
+    readonly api: Client<Api>
   }
 }

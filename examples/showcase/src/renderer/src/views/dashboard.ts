@@ -2,6 +2,26 @@ import type { DashboardStats } from '../../../shared/api'
 import { describeError, formatInt, h, perFrame } from '../dom'
 import { card, signature, status } from './card'
 
+type Listener = (stats: DashboardStats) => void
+let listeners: Set<Listener> | undefined
+let subscribed: ReturnType<Window['api']['dashboard']> | undefined
+
+/**
+ * One dashboard() subscription per page, shared by everything on it that shows the host's numbers (this card
+ * and the footer), so the subscriber count the page shows is the number of windows.
+ */
+export function onDashboard(fn: Listener): ReturnType<Window['api']['dashboard']> {
+  if (!listeners || !subscribed) {
+    const all = (listeners = new Set())
+    subscribed = window.api.dashboard().then((feed) => {
+      feed.listen((stats) => all.forEach((l) => l(stats)))
+      return feed
+    })
+  }
+  listeners.add(fn)
+  return subscribed
+}
+
 /**
  * The live dashboard: dashboard() subscribes this window to a Broadcast, and the host sends its numbers to every
  * subscribed window twice a second. The main window and the About window both show it.
@@ -38,8 +58,7 @@ export function dashboardView(): HTMLElement {
 
   void (async () => {
     try {
-      const feed = await window.api.dashboard()
-      feed.listen((stats) => {
+      const feed = await onDashboard((stats) => {
         latest = stats
         received++
         draw()

@@ -1,15 +1,15 @@
 /**
  * The "Beyond generators" tab, in a real browser against the real backend (web mode): one test or two per
  * primitive, each asserting what the page shows and, where the host does something the page cannot see
- * (a timer cleared, a file closed, a handler that never ran), the host's own counts through debugStats().
+ * (a timer cleared, a file closed, a handler that never ran), the host's own counts through the test fixture's probe (e2e/fixtures/instrument.ts).
  */
 import { createHash } from 'node:crypto'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { expect, type Page, test } from '@playwright/test'
+import type { Page } from '@playwright/test'
+import { expect, test } from '../fixtures/web'
 
 const sample = (name: string) => readFileSync(join(__dirname, '../../resources/sample', name))
-const stats = (page: Page) => page.evaluate(() => window.api.debugStats())
 const num = async (page: Page, id: string) => Number((await page.getByTestId(id).textContent())!.replace(/[^\d.]/g, ''))
 
 async function open(page: Page, path = '/#beyond'): Promise<void> {
@@ -33,16 +33,16 @@ test.describe('web mode: beyond generators', () => {
     await expect(page.getByTestId('tab-beyond')).toHaveAttribute('aria-selected', 'true')
   })
 
-  test('callbacks: the host calls the page until Stop, and then clears its timer', async ({ page }) => {
+  test('callbacks: the host calls the page until Stop, and then clears its timer', async ({ page, probe }) => {
     await open(page)
-    const before = (await stats(page)).beyond.tickers
+    const before = probe.stats().beyond.tickers
     await page.getByTestId('ticks-start').click()
     await expect(page.getByTestId('ticks-status')).toContainText('Subscribed')
     await expect.poll(() => num(page, 'ticks-count')).toBeGreaterThanOrEqual(5)
-    expect((await stats(page)).beyond.tickers.started).toBe(before.started + 1)
+    expect(probe.stats().beyond.tickers.started).toBe(before.started + 1)
     await page.getByTestId('ticks-stop').click()
     await expect(page.getByTestId('ticks-status')).toContainText('Unsubscribed after')
-    expect((await stats(page)).beyond.tickers.unsubscribed).toBe(before.unsubscribed + 1)
+    expect(probe.stats().beyond.tickers.unsubscribed).toBe(before.unsubscribed + 1)
     // Every tick the host sent arrived (none skipped, none after the unsubscribe resolved), and then no more.
     const n = Number((await page.getByTestId('ticks-status').textContent())!.match(/after ([\d,]+) ticks/)![1]!.replace(/,/g, ''))
     await expect(page.getByTestId('ticks-count')).toHaveText(n.toLocaleString('en-US'))
@@ -51,21 +51,23 @@ test.describe('web mode: beyond generators', () => {
     expect(await num(page, 'ticks-count')).toBe(n)
   })
 
-  test("callbacks: when the page goes away, the host's next call fails with a DisconnectedError and its timer stops", async ({ context }) => {
+  test("callbacks: when the page goes away, the host's next call fails with a DisconnectedError and its timer stops", async ({ context, probe }) => {
     const watcher = await context.newPage()
     const page = await context.newPage()
     await open(watcher, '/')
     await open(page)
-    const before = (await stats(watcher)).beyond.tickers
+    const before = probe.stats().beyond.tickers
     await page.getByTestId('ticks-every').selectOption('50')
     await page.getByTestId('ticks-start').click()
     await expect.poll(() => num(page, 'ticks-count')).toBeGreaterThanOrEqual(3)
     await page.close()
-    await expect.poll(async () => (await stats(watcher)).beyond.tickers.disconnected).toBe(before.disconnected + 1)
-    const after = (await stats(watcher)).beyond.tickers
+    await expect.poll(async () => probe.stats().beyond.tickers.disconnected).toBe(before.disconnected + 1)
+    const after = probe.stats().beyond.tickers
     expect(after.started).toBe(before.started + 1)
     expect(after.unsubscribed).toBe(before.unsubscribed)
-    expect(after.failed).toBe(before.failed)
+    // And the host's timer is gone: no call to the page is even attempted any more.
+    await new Promise((r) => setTimeout(r, 300))
+    expect(probe.stats().beyond.tickers.calls).toBe(after.calls)
   })
 
   test('nested promises: name and size at once, then the word count, then the digest', async ({ page }) => {
@@ -120,11 +122,11 @@ test.describe('web mode: beyond generators', () => {
     expect(ratio).toBeLessThan(5)
   })
 
-  test('ReadableStream, host → page: a sample file streams in, and Cancel closes it on the host', async ({ page }) => {
+  test('ReadableStream, host → page: a sample file streams in, and Cancel closes it on the host', async ({ page, probe }) => {
     const name = 'notes/canal-history.txt'
     const text = sample(name).toString('utf8')
     await open(page)
-    const before = (await stats(page)).beyond.reads
+    const before = probe.stats().beyond.reads
     await page.getByTestId('read-file').selectOption(name)
     await page.getByTestId('read-start').click()
     // Progressive: part of the file is shown before the rest has arrived (about a second, at 128 bytes a chunk).
@@ -134,21 +136,21 @@ test.describe('web mode: beyond generators', () => {
     await expect(page.getByTestId('read-status')).toContainText('Done')
     await expect(page.getByTestId('read-output')).toHaveText(text, { useInnerText: false })
     await expect(page.getByTestId('read-progress')).toHaveAttribute('value', '100')
-    await expect.poll(async () => (await stats(page)).beyond.reads.done).toBe(before.done + 1)
+    await expect.poll(async () => probe.stats().beyond.reads.done).toBe(before.done + 1)
 
     await page.getByTestId('read-start').click()
     await expect.poll(shown, { intervals: [20] }).toBeGreaterThan(0)
     await page.getByTestId('read-cancel').click()
     await expect(page.getByTestId('read-status')).toContainText('Cancelled')
     expect((await page.getByTestId('read-output').textContent())!.length).toBeLessThan(text.length)
-    await expect.poll(async () => (await stats(page)).beyond.reads.cancelled).toBe(before.cancelled + 1)
-    const reads = (await stats(page)).beyond.reads
+    await expect.poll(async () => probe.stats().beyond.reads.cancelled).toBe(before.cancelled + 1)
+    const reads = probe.stats().beyond.reads
     expect(reads.opened).toBe(before.opened + 2)
   })
 
-  test('async iterable argument: the host reads every chunk, and the generator runs at most one window ahead', async ({ page }) => {
+  test('async iterable argument: the host reads every chunk, and the generator runs at most one window ahead', async ({ page, probe }) => {
     await open(page)
-    const before = (await stats(page)).beyond.uploads
+    const before = probe.stats().beyond.uploads
     await page.getByTestId('upload-size').selectOption('200')
     await page.getByTestId('upload-start').click()
     await expect(page.getByTestId('upload-status')).toHaveText(/The host read 800\.0 KB in 200 chunks/)
@@ -159,14 +161,14 @@ test.describe('web mode: beyond generators', () => {
     // Pipelined (it does run ahead of a slow reader), and bounded by the 64-chunk credit window.
     expect(most).toBeGreaterThan(32)
     expect(most).toBeLessThanOrEqual(64)
-    const after = (await stats(page)).beyond.uploads
+    const after = probe.stats().beyond.uploads
     expect(after.chunks - before.chunks).toBe(200)
     expect(after.bytes - before.bytes).toBe(200 * 4096)
   })
 
-  test('Channel: the host answers each message; either end can close it, and onClose says so', async ({ page }) => {
+  test('Channel: the host answers each message; either end can close it, and onClose says so', async ({ page, probe }) => {
     await open(page)
-    const before = (await stats(page)).beyond.chats
+    const before = probe.stats().beyond.chats
     await page.getByTestId('chat-open').click()
     await expect(page.getByTestId('chat-status')).toHaveText('Open')
     await page.getByTestId('chat-input').fill('hello')
@@ -179,12 +181,12 @@ test.describe('web mode: beyond generators', () => {
     await expect(log.nth(1)).toHaveText(/^host\d\d:\d\d:\d\d · OLLEH$/)
     await expect(log.nth(2)).toHaveText('yousluice gate')
     await expect(log.nth(3)).toHaveText(/· ETAG ECIULS$/)
-    expect((await stats(page)).beyond.chats.opened).toBe(before.opened + 1)
+    expect(probe.stats().beyond.chats.opened).toBe(before.opened + 1)
 
     await page.getByTestId('chat-close').click()
     await expect(page.getByTestId('chat-status')).toHaveText('Closed by you (onClose ran)')
     await expect(page.getByTestId('chat-input')).toBeDisabled()
-    await expect.poll(async () => (await stats(page)).beyond.chats.closed).toBe(before.closed + 1)
+    await expect.poll(async () => probe.stats().beyond.chats.closed).toBe(before.closed + 1)
 
     // The host closes it: "/bye".
     await page.getByTestId('chat-open').click()
@@ -194,12 +196,12 @@ test.describe('web mode: beyond generators', () => {
     await expect(page.getByTestId('chat-status')).toHaveText('Closed by the host (onClose ran)')
     await expect(log.last()).toHaveText(/Goodbye!$/)
     await expect(page.getByTestId('chat-open')).toBeEnabled()
-    const after = (await stats(page)).beyond.chats
+    const after = probe.stats().beyond.chats
     expect(after.opened).toBe(before.opened + 2)
     expect(after.closed).toBe(before.closed + 2)
   })
 
-  test('Broadcast: the main window and the About window both receive the live dashboard', async ({ context }) => {
+  test('Broadcast: the main window and the About window both receive the live dashboard', async ({ context, probe }) => {
     const main = await context.newPage()
     const about = await context.newPage()
     await open(main)
@@ -214,22 +216,22 @@ test.describe('web mode: beyond generators', () => {
     const [m, a] = [await num(main, 'dashboard-updates'), await num(about, 'dashboard-updates')]
     await expect.poll(() => num(main, 'dashboard-updates')).toBeGreaterThanOrEqual(m + 2)
     await expect.poll(() => num(about, 'dashboard-updates')).toBeGreaterThanOrEqual(a + 2)
-    expect((await stats(main)).beyond.dashboardSubscribers).toBe(2)
+    expect(probe.stats().beyond.dashboardSubscribers).toBe(2)
     // One window goes: its subscription drops out, and the other hears it.
     await about.close()
     await expect(main.getByTestId('dashboard-subscribers')).toHaveText('1')
     await expect(main.getByTestId('dashboard-connections')).toHaveText('1')
-    expect((await stats(main)).beyond.dashboardSubscribers).toBe(1)
+    expect(probe.stats().beyond.dashboardSubscribers).toBe(1)
   })
 
-  test('getContext() and Abort: the page sees its peer, and a refusal apart from a bug', async ({ page, baseURL }) => {
+  test('getContext() and Abort: the page sees its peer, and a refusal apart from a bug', async ({ page, baseURL, probe }) => {
     await open(page)
     await page.getByTestId('whoami-start').click()
     await expect(page.getByTestId('whoami-transport')).toHaveText('websocket')
     await expect(page.getByTestId('whoami-origin')).toHaveText(new URL(baseURL!).origin)
     await expect(page.getByTestId('whoami-id')).toHaveText(/^\d+$/)
     const id = Number(await page.getByTestId('whoami-id').textContent())
-    expect((await stats(page)).host!.peers.some((p) => p.id === id && p.open)).toBe(true)
+    expect(probe.stats().host!.peers.some((p) => p.id === id && p.open)).toBe(true)
 
     const result = page.getByTestId('secret-result')
     await page.getByTestId('secret-token').fill('guess')
@@ -249,9 +251,9 @@ test.describe('web mode: beyond generators', () => {
     await expect(result).toContainText('TypeError: secretAction: the token must be a string of at most 100 characters')
   })
 
-  test("validation: the host's zod schema refuses bad notes field by field, and the handler never runs", async ({ page }) => {
+  test("validation: the host's zod schema refuses bad notes field by field, and the handler never runs", async ({ page, probe }) => {
     await open(page)
-    const before = (await stats(page)).beyond.notes.created
+    const before = probe.stats().beyond.notes.created
     await page.getByTestId('note-title').fill('   ')
     await page.getByTestId('note-create').click()
     await expect(page.getByTestId('note-title-error')).toContainText('Too small')
@@ -262,7 +264,7 @@ test.describe('web mode: beyond generators', () => {
     await page.getByTestId('note-create').click()
     await expect(page.getByTestId('note-title-error')).toContainText('Too big')
     await expect(page.getByTestId('note-body-error')).toContainText('Too big')
-    expect((await stats(page)).beyond.notes.created).toBe(before)
+    expect(probe.stats().beyond.notes.created).toBe(before)
     await expect(page.getByTestId('note-list').locator('li')).toHaveCount(0)
 
     await page.getByTestId('note-title').fill('  Check the weir  ')
@@ -272,7 +274,7 @@ test.describe('web mode: beyond generators', () => {
     await expect(page.getByTestId('note-list').locator('li')).toHaveText(['Check the weir(no body)'])
     await expect(page.getByTestId('note-title-error')).toBeEmpty()
     await expect(page.getByTestId('note-body-error')).toBeEmpty()
-    expect((await stats(page)).beyond.notes.created).toBe(before + 1)
+    expect(probe.stats().beyond.notes.created).toBe(before + 1)
   })
 
   test('events: a note created in one window is a notice in every window', async ({ context }) => {

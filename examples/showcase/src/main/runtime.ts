@@ -3,7 +3,8 @@
  * mode server (scripts/web-server.ts). Kept out of api.ts on purpose: every function api.ts exports is
  * callable from the renderer, and these setters must not be.
  */
-import { resolve } from 'node:path'
+import { existsSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
 import type { HostStats } from 'sluice/main'
 
 export const runtime = {
@@ -19,4 +20,16 @@ export const runtime = {
 
 export function configure(values: Partial<typeof runtime>): void {
   Object.assign(runtime, values)
+}
+
+/**
+ * The project folder search() walks as "the app folder": the nearest folder at or above `appPath` with a
+ * package-lock.json, so inside this repository (an npm workspace) the whole repository with its installed
+ * packages, a tree big enough to show a search stopping at its limit. A packaged app has none: `appPath`.
+ */
+export function projectDir(appPath: string): string {
+  for (let dir = resolve(appPath); ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package-lock.json'))) return dir
+    if (dirname(dir) === dir) return appPath
+  }
 }

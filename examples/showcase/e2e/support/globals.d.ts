@@ -1,4 +1,4 @@
-// What the template's pages put on window (see src/renderer/src/env.d.ts), for page.evaluate() in the specs.
+// What the showcase's pages put on window (see src/renderer/src/env.d.ts), for page.evaluate() in the specs.
 import type { AppApi } from '../../src/shared/api'
 
 declare global {

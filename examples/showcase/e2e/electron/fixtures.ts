@@ -1,11 +1,11 @@
 /**
- * A fixture that launches the built template (out/main/index.js, via package.json "main") in Electron and
+ * A fixture that launches the built showcase (out/main/index.js, via package.json "main") in Electron and
  * closes it afterwards. Skips, with the reason, when no Electron binary is available.
  */
 import { existsSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { _electron, type ElectronApplication, expect, type Page, test as base } from '@playwright/test'
-import { findElectron } from '../../scripts/electron-binary'
+import { findElectron } from '../../../../scripts/electron-binary'
 
 export const electronBinary = findElectron()
 
@@ -39,7 +39,14 @@ export const test = base.extend<{ app: ElectronApplication; main: Page }>({
 
 export { expect }
 
-export const stats = (page: Page) => page.evaluate(() => window.api.debugStats())
+/**
+ * The host's open connections and live streams, as a window's footer shows them (the dashboard() broadcast,
+ * twice a second): what the specs check in main, read through the app's own UI rather than a test hook.
+ */
+export async function hostCounts(page: Page): Promise<{ connections: number; streams: number }> {
+  const m = /host: (\d+) connections? · (\d+) live streams?/.exec((await page.getByTestId('host-stats').textContent()) ?? '')
+  return m ? { connections: Number(m[1]), streams: Number(m[2]) } : { connections: -1, streams: -1 }
+}
 
 /** The webContents id of the window showing `page`'s URL fragment, read in the main process. */
 export async function contentsIdOf(app: ElectronApplication, urlPart: string): Promise<number> {

@@ -48,11 +48,13 @@ test('the preload bundle requires only electron, says hello, and relays the port
 
   expect(required).toEqual(['electron'])
   expect(page.sluiceBridge).toEqual({ version: 1 })
-  expect(hellos).toEqual([['sluice:hello', 1]])
+  // The hello carries this document's random token; main's answer must echo it to be taken.
+  expect(hellos).toEqual([['sluice:hello', 1, expect.stringMatching(/^[0-9a-f]{32}$/)]])
+  const token = hellos[0]![2]
 
   // Main answers the hello with a port (as serve() does); the page then asks for it.
   const { port1: mainEnd, port2: rendererEnd } = new MessageChannel()
-  ipc.emit('sluice:port', { ports: [rendererEnd] }, { request: 1 })
+  ipc.emit('sluice:port', { ports: [rendererEnd] }, { request: 1, token })
   page.postMessage({ sluice: 'sluice:want-port', nonce: 'n0nce' }, '*')
   await expect.poll(() => pageMessages.find((m) => (m.data as { sluice?: string }).sluice === 'sluice:port')).toBeTruthy()
   const relayed = pageMessages.find((m) => (m.data as { sluice?: string }).sluice === 'sluice:port')!

@@ -1,0 +1,20 @@
+import { defineConfig } from 'electron-vite'
+
+/**
+ * electron-vite leaves every package in `dependencies` external (a runtime `require`) in main and preload.
+ * A sandboxed preload can only require electron, events, timers and url, so sluice must be bundled into it;
+ * it is bundled into main too, so the packaged app needs no node_modules at all.
+ */
+const bundled = { exclude: ['sluice', 'superjson'] }
+
+export default defineConfig({
+  main: {
+    build: { externalizeDeps: bundled },
+  },
+  preload: {
+    // CJS: the package has no "type": "module", so electron-vite emits out/preload/index.js as CommonJS,
+    // which is what a sandboxed preload runs.
+    build: { externalizeDeps: bundled },
+  },
+  renderer: {},
+})
