@@ -10,13 +10,20 @@
 import { contextBridge } from 'electron'
 import { type BridgeMarker, type PortMessage, SLUICE_BRIDGE, type WantPortMessage } from '../shared/bridge.js'
 import { contextIsolated } from './isolation.js'
-import { requestPort } from './request-port.js'
+import { type GrantedPort, requestPort } from './request-port.js'
 
 const installed = new WeakSet<Window>()
 
 function isWantPort(data: unknown): data is WantPortMessage {
   const d = data as WantPortMessage | null
-  return typeof d === 'object' && d !== null && d.sluice === SLUICE_BRIDGE.WANT_PORT_PAGE_TO_PRELOAD && typeof d.nonce === 'string' && d.nonce.length <= 64
+  return (
+    typeof d === 'object' &&
+    d !== null &&
+    d.sluice === SLUICE_BRIDGE.WANT_PORT_PAGE_TO_PRELOAD &&
+    typeof d.nonce === 'string' &&
+    d.nonce.length <= 64 &&
+    (d.route === undefined || (typeof d.route === 'string' && d.route.length <= 64))
+  )
 }
 
 /** Tuple origins can be named as the target; `file:` and opaque origins ('null') can only be reached with '*'. */
@@ -43,18 +50,25 @@ export function exposeBridgeImpl(): void {
   // The marker first: if it throws, it throws before any hello, and main holds no connection for this page.
   exposeMarker(SLUICE_BRIDGE.MARKER_KEY, Object.freeze({ version: 1 }))
   installed.add(w)
-  let spare: Promise<MessagePort> | undefined = requestPort()
+  // Main's own port, asked for at once: the page's first want-port is then answered without a round trip.
+  let spare: Promise<GrantedPort> | undefined = requestPort()
   spare.catch(() => {}) // reported to the page that asks for it
   w.addEventListener('message', (event: MessageEvent) => {
     // Only this window's own scripts may ask: not an iframe, not another window.
     if (event.source !== w || !isWantPort(event.data)) return
-    const { nonce } = event.data
-    const port = spare ?? requestPort()
-    spare = undefined
-    port.then(
-      (p) => {
+    const { nonce, route } = event.data
+    let granted: Promise<GrantedPort>
+    if (route === undefined) {
+      granted = spare ?? requestPort()
+      spare = undefined
+    } else {
+      granted = requestPort(route)
+    }
+    granted.then(
+      ({ port, routes }) => {
         const msg: PortMessage = { sluice: SLUICE_BRIDGE.PORT_PRELOAD_TO_PAGE, nonce }
-        w.postMessage(msg, targetOrigin(w), [p])
+        if (route === undefined && routes.length > 0) msg.routes = routes
+        w.postMessage(msg, targetOrigin(w), [port])
       },
       (e: Error) => {
         const msg: PortMessage = { sluice: SLUICE_BRIDGE.PORT_PRELOAD_TO_PAGE, nonce, error: e.message }

@@ -171,8 +171,9 @@ export function exposeApiImpl(key: string, options: ExposeApiOptions = {}): void
         'or call exposeBridge() in the preload and connect() in the page.',
     )
   }
+  // exposeApi() serves main's api only: namespaces routed to other processes need connect() in the page.
   requestPort().then(
-    (port) => pending.attach(port),
+    ({ port }) => pending.attach(port),
     (e: Error) => conn.close(new DisconnectedError(`sluice: exposeApi('${key}'): ${e.message}`)),
   )
 }

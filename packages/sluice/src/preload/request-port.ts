@@ -16,8 +16,14 @@ import { SLUICE_CHANNELS } from '../shared/protocol.js'
 /** Delays before each repeated hello; after the last one, the request fails. */
 const RETRY_MS = [250, 1000, 2000, 4000, 8000, 15000]
 
+/** A port from main, and (for main's own port) the namespaces that other processes serve. */
+export interface GrantedPort {
+  port: MessagePort
+  routes: string[]
+}
+
 interface Waiter {
-  resolve(port: MessagePort): void
+  resolve(granted: GrantedPort): void
   reject(error: Error): void
   timer: ReturnType<typeof setTimeout> | undefined
 }
@@ -46,22 +52,25 @@ function onReply(event: { ports: readonly MessagePort[] }, reply: PortReply | un
   }
   waiting.delete(reply!.request!)
   clearTimeout(waiter.timer)
-  if (port !== undefined) waiter.resolve(port)
+  const routes = Array.isArray(reply?.routes) ? reply.routes.filter((r): r is string => typeof r === 'string') : []
+  if (port !== undefined) waiter.resolve({ port, routes })
   else waiter.reject(new Error(`sluice: no port: ${reply?.refused ?? 'the main process sent none'}`))
 }
 
-export function requestPort(): Promise<MessagePort> {
+/** Asks main for a port: its own, or (with `route`) one to the process that serves that namespace. */
+export function requestPort(route?: string): Promise<GrantedPort> {
   if (!listening) {
     listening = true
     ipcRenderer.on(SLUICE_CHANNELS.SLUICE_PORT_MAIN_TO_RENDERER, (event, reply) => onReply(event, reply as PortReply | undefined))
   }
   const request = nextRequest++
-  return new Promise<MessagePort>((resolve, reject) => {
+  return new Promise<GrantedPort>((resolve, reject) => {
     const waiter: Waiter = { resolve, reject, timer: undefined }
     waiting.set(request, waiter)
     let attempt = 0
     const hello = () => {
-      ipcRenderer.send(SLUICE_CHANNELS.SLUICE_HELLO_RENDERER_TO_MAIN, request, token)
+      if (route === undefined) ipcRenderer.send(SLUICE_CHANNELS.SLUICE_HELLO_RENDERER_TO_MAIN, request, token)
+      else ipcRenderer.send(SLUICE_CHANNELS.SLUICE_HELLO_RENDERER_TO_MAIN, request, token, route)
       const delay = RETRY_MS[attempt++]
       waiter.timer = setTimeout(delay === undefined ? giveUp : hello, delay ?? 15000)
     }

@@ -12,7 +12,7 @@ import type { HostToClientFrame, RefFrame, RefKind } from '../shared/protocol.js
 import { RefTable } from '../shared/refs.js'
 import { afterMicrotasks, afterTask } from '../shared/schedule.js'
 import { deserializeError } from '../shared/wire-error.js'
-import { RemoteCall } from './stream-call.js'
+import { type CallLink, DeferredLink, RemoteCall } from './stream-call.js'
 
 export interface ClientOptions {
   /**
@@ -74,13 +74,22 @@ export class ClientConnection {
     return this.closedWith !== undefined
   }
 
-  call(path: string[], args: unknown[]): RemoteCall {
+  /** The flow options every stream of this connection uses (what a DeferredLink needs before it has one). */
+  get flowOptions(): Flow {
+    return this.flow
+  }
+
+  /**
+   * Calls `path` on the host. `deferred`: a call made earlier, before the page knew which host serves it
+   * (see routes.ts); it is sent now, as is, and keeps its `method` (the name the page used).
+   */
+  call(path: string[], args: unknown[], deferred?: DeferredLink): RemoteCall {
     const id = this.nextId++
-    const method = path.join('.')
+    const method = deferred?.method ?? path.join('.')
     let signal: AbortSignal | undefined
     /** The call's value holds live refs (a stream, a channel…): the signal may still end them after it settled. */
     let live = false
-    const call = new RemoteCall({
+    const link: CallLink = {
       method,
       flow: this.flow,
       credit: (n) => {
@@ -97,7 +106,8 @@ export class ClientConnection {
       closed: () => {
         if (!live) signal?.removeEventListener('abort', onAbort)
       },
-    })
+    }
+    const call = deferred !== undefined ? deferred.bind(link) : new RemoteCall(link)
     const onAbort = () => {
       // After the call settled, the host still holds the live values it returned until they end: aborting
       // the call's signal ends them too (a returned ReadableStream, a Channel), as it would a fetch body.

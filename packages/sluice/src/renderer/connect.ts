@@ -2,12 +2,14 @@
  * `connect()`: the page's side of the Electron handshake. Asks the preload for a port (see shared/bridge.ts for
  * every hop) and returns a client at once: calls made before the port arrives wait in a PendingPort and leave,
  * in order, the moment it does. A reloaded or navigated page is a new page, so it simply connects again.
+ * Namespaces main routes to other processes get a port each, asked for at their first call (routes.ts).
  */
 import { type PortMessage, SLUICE_BRIDGE, type WantPortMessage } from '../shared/bridge.js'
 import { DisconnectedError } from '../shared/errors.js'
 import { PendingPort } from '../shared/pending-port.js'
 import { ClientConnection, type ClientOptions } from './client.js'
 import { createProxy } from './proxy.js'
+import { Router } from './routes.js'
 
 export interface ConnectOptions extends ClientOptions {
   /** Fail every call with a DisconnectedError when no port has come after this long. Default 30 000 ms. */
@@ -55,11 +57,29 @@ export function connectImpl(options: ConnectOptions = {}): unknown {
         '(or, outside Electron, use createClient(port)).',
     )
   }
+  const timeoutMs = options.timeoutMs ?? 30_000
+  const main = askForPort(w, options, timeoutMs, undefined, (routes) => router.setRoutes(routes))
+  const router = new Router(main, (route) => askForPort(w, options, timeoutMs, route, () => {}))
+  const client = createProxy(router)
+  clients.set(w, client)
+  // Once main's connection closes, a later connect() makes a new client; routed ones end with it.
+  main.onClose((error) => {
+    router.close(error)
+    if (clients.get(w) === client) clients.delete(w)
+  })
+  return client
+}
+
+/**
+ * Asks the preload for a port (main's, or with `route` one to another process) and returns a connection at
+ * once; its calls wait in a PendingPort until the port comes. `onRoutes` hears the routed namespaces that come
+ * with main's port (none if the port never comes).
+ */
+function askForPort(w: WindowLike, options: ConnectOptions, timeoutMs: number, route: string | undefined, onRoutes: (routes: string[]) => void): ClientConnection {
   const pending = new PendingPort()
   const conn = new ClientConnection(pending, options)
-  const client = createProxy(conn)
-  clients.set(w, client)
   const id = nonce()
+  const what = route === undefined ? 'connect()' : `connect(): the '${route}' namespace`
   const stop = () => {
     w.removeEventListener('message', onMessage)
     clearTimeout(timer)
@@ -70,21 +90,20 @@ export function connectImpl(options: ConnectOptions = {}): unknown {
     if (!fromSelf(w, event)) return
     stop()
     const port = event.ports?.[0]
-    if (port !== undefined) pending.attach(port)
-    else conn.close(new DisconnectedError(`sluice: connect(): ${data.error ?? 'the preload sent no port'}`))
+    if (port !== undefined) {
+      pending.attach(port)
+      onRoutes(Array.isArray(data.routes) ? data.routes.filter((r): r is string => typeof r === 'string') : [])
+    } else {
+      conn.close(new DisconnectedError(`sluice: ${what}: ${data.error ?? 'the preload sent no port'}`))
+    }
   }
-  const timeoutMs = options.timeoutMs ?? 30_000
   const timer = setTimeout(() => {
     w.removeEventListener('message', onMessage)
-    if (!pending.settled) conn.close(new DisconnectedError(`sluice: connect(): no port from the preload within ${timeoutMs} ms: is serve(api) running in main?`))
+    if (!pending.settled) conn.close(new DisconnectedError(`sluice: ${what}: no port from the preload within ${timeoutMs} ms: is serve(api) running in main?`))
   }, timeoutMs)
-  // Once closed, a later connect() makes a new connection.
-  conn.onClose(() => {
-    stop()
-    if (clients.get(w) === client) clients.delete(w)
-  })
+  conn.onClose(stop)
   w.addEventListener('message', onMessage)
-  const want: WantPortMessage = { sluice: SLUICE_BRIDGE.WANT_PORT_PAGE_TO_PRELOAD, nonce: id }
+  const want: WantPortMessage = route === undefined ? { sluice: SLUICE_BRIDGE.WANT_PORT_PAGE_TO_PRELOAD, nonce: id } : { sluice: SLUICE_BRIDGE.WANT_PORT_PAGE_TO_PRELOAD, nonce: id, route }
   w.postMessage(want, w.location.origin.startsWith('http') ? w.location.origin : '*')
-  return client
+  return conn
 }

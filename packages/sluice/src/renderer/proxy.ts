@@ -7,11 +7,18 @@
  *   hands back the connection for `close()`/`onEvent()`.
  * - Child proxies are cached per key, so hot paths (`api.tick()` in a loop) do not allocate a proxy per call.
  */
-import type { ClientConnection } from './client.js'
+/** What a proxy calls into: one connection (createClient), or a router over several (connect(), routes.ts). */
+export interface ProxyTarget {
+  call(path: string[], args: unknown[]): unknown
+  on(name: string, fn: (payload: unknown) => void): () => void
+  close(error?: Error): void
+  /** Counters for tests and benchmarks: calls in flight, live refs, posts made (main's, for a router). */
+  stats(): { calls: number; refs: number; posts: number }
+}
 
 export const CONNECTION: unique symbol = Symbol('sluice.connection')
 
-export function createProxy(conn: ClientConnection, path: string[] = []): unknown {
+export function createProxy(conn: ProxyTarget, path: string[] = []): unknown {
   const children = new Map<string, unknown>()
   return new Proxy(function sluiceClient() {}, {
     get(_target, key) {
@@ -31,8 +38,8 @@ export function createProxy(conn: ClientConnection, path: string[] = []): unknow
   })
 }
 
-export function connectionOf(client: unknown): ClientConnection {
-  const conn = (client as { [CONNECTION]?: ClientConnection } | null)?.[CONNECTION]
+export function connectionOf(client: unknown): ProxyTarget {
+  const conn = (client as { [CONNECTION]?: ProxyTarget } | null)?.[CONNECTION]
   if (conn === undefined) throw new TypeError('sluice: expected a client made by createClient() or connect()')
   return conn
 }

@@ -319,3 +319,40 @@ function disposeAll(items: unknown[], from: number): void {
     if (typeof item === 'object' && item !== null) dispose(item)
   }
 }
+
+/**
+ * The link of a call made before the page knew which connection serves it (a namespace routed to another
+ * process, see routes.ts): the RemoteCall exists at once, and `bind()` plugs in the real link when the call is
+ * sent. Until then no item can arrive, so nothing is granted; a cancel before then means it is never sent.
+ */
+export class DeferredLink implements CallLink {
+  private target: CallLink | undefined
+  /** Cancelled (or aborted) before it was sent: do not send it. */
+  cancelled = false
+  readonly call: RemoteCall
+
+  constructor(
+    readonly method: string,
+    readonly flow: Flow,
+  ) {
+    this.call = new RemoteCall(this)
+  }
+
+  bind(target: CallLink): RemoteCall {
+    this.target = target
+    return this.call
+  }
+
+  credit(n: number): void {
+    this.target?.credit(n)
+  }
+
+  cancel(): void {
+    if (this.target !== undefined) this.target.cancel()
+    else this.cancelled = true
+  }
+
+  closed(): void {
+    this.target?.closed()
+  }
+}

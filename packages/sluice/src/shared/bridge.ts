@@ -4,12 +4,14 @@
  * `window.postMessage`, between the preload's isolated world and the page, for the modules that use them.
  *
  * The whole handshake, hop by hop:
- * 1. page → preload: `window.postMessage({ sluice: 'sluice:want-port', nonce }, '*')`        (connect())
- * 2. preload → main: `ipcRenderer.send(SLUICE_HELLO_RENDERER_TO_MAIN, request, token)`        (exposeBridge())
- * 3. main → preload: `senderFrame.postMessage(SLUICE_PORT_MAIN_TO_RENDERER, { request, token }, [port])` (serve())
- *    or, for a frame whose origin is not allowed, `{ request, token, refused }` and no port;
- * 4. preload → page: `window.postMessage({ sluice: 'sluice:port', nonce }, '*', [port])`,
+ * 1. page → preload: `window.postMessage({ sluice: 'sluice:want-port', nonce, route? }, '*')`  (connect())
+ * 2. preload → main: `ipcRenderer.send(SLUICE_HELLO_RENDERER_TO_MAIN, request, token, route?)`  (exposeBridge())
+ * 3. main → preload: `senderFrame.postMessage(SLUICE_PORT_MAIN_TO_RENDERER, { request, token, routes?, route? }, [port])`
+ *    (serve()), or, for a frame whose origin is not allowed, `{ request, token, refused }` and no port;
+ * 4. preload → page: `window.postMessage({ sluice: 'sluice:port', nonce, routes? }, '*', [port])`,
  *    or `{ sluice: 'sluice:port', nonce, error }`.
+ * A hello without `route` asks for main's port, and its reply lists in `routes` the namespaces served by other
+ * processes (serve(api, { hosts })); a hello naming a `route` asks for a port to that namespace's process.
  */
 import { SLUICE_CHANNELS } from './protocol.js'
 
@@ -43,12 +45,18 @@ export interface PortReply {
   token?: HelloToken
   /** Set when main refused this frame: why, in words fit for a console. No port comes with it. */
   refused?: string
+  /** In the reply to a hello for main's port: the namespaces served by other processes. */
+  routes?: string[]
+  /** In the reply to a hello that named a route: that route. */
+  route?: string
 }
 
 /** Page to preload. */
 export interface WantPortMessage {
   sluice: typeof SLUICE_BRIDGE.WANT_PORT_PAGE_TO_PRELOAD
   nonce: string
+  /** A namespace served by another process (one of main's `routes`); absent for main's own port. */
+  route?: string
 }
 
 /** Preload to page: the port is in `event.ports[0]`, or `error` says why none came. */
@@ -56,6 +64,8 @@ export interface PortMessage {
   sluice: typeof SLUICE_BRIDGE.PORT_PRELOAD_TO_PAGE
   nonce: string
   error?: string
+  /** With main's port: the namespaces served by other processes, each reached over a port of its own. */
+  routes?: string[]
 }
 
 /** What `window.sluiceBridge` holds in a page whose preload called `exposeBridge()`. */
