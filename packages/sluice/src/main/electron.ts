@@ -45,7 +45,6 @@ import { SLUICE_CHANNELS } from '../shared/protocol.js'
 import type { Connection } from './host.js'
 import { contextFollowsAwait, useAsyncLocalStorage, type AsyncLocalStorageClass } from './context.js'
 import type { RemoteHost } from './remote.js'
-import type * as Electron from 'electron'
 
 // ---------------------------------------------------------------------------------------------------------------
 // The Electron surface serve() uses, and nothing more. Each member is what electron.d.ts declares, narrowed to
@@ -53,7 +52,11 @@ import type * as Electron from 'electron'
 // ---------------------------------------------------------------------------------------------------------------
 
 /** Process: Main. A `MessagePortMain`, as far as serve() uses it. @see sluice/docs/electron.md#serve */
-export type ServePort = Pick<Electron.MessagePortMain, 'postMessage' | 'start' | 'close'> & {
+export interface ServePort {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Electron's own signature: any message, our ports only
+  postMessage(message: any, transfer?: ServePort[]): void
+  start(): void
+  close(): void
   on(event: 'message', listener: (event: { data: unknown }) => void): unknown
   on(event: 'close', listener: () => void): unknown
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any listener: only ever one we added
@@ -81,10 +84,10 @@ export interface ServeWebContents {
   readonly id: number
   isDestroyed(): boolean
   on(event: 'destroyed', listener: () => void): unknown
-  on(event: 'render-process-gone', listener: (event: unknown, details: Pick<Electron.RenderProcessGoneDetails, 'reason'>) => void): unknown
+  on(event: 'render-process-gone', listener: (event: unknown, details: { reason: string }) => void): unknown
   on(
     event: 'did-start-navigation',
-    listener: (details: Pick<Electron.WebContentsDidStartNavigationEventParams, 'url' | 'isMainFrame' | 'isSameDocument'>) => void,
+    listener: (details: { url: string; isMainFrame: boolean; isSameDocument: boolean }) => void,
   ): unknown
   on(event: 'did-navigate', listener: (event: unknown, url: string) => void): unknown
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any listener: only ever one we added
@@ -104,7 +107,7 @@ export interface HelloEvent {
  * @see sluice/docs/electron.md#serve
  */
 export interface ServeElectron {
-  app: Pick<Electron.App, 'isPackaged'>
+  app: { readonly isPackaged: boolean }
   ipcMain: {
     on(channel: string, listener: (event: HelloEvent, ...args: unknown[]) => void): unknown
     removeListener(channel: string, listener: (event: HelloEvent, ...args: unknown[]) => void): unknown
