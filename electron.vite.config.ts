@@ -1,12 +1,10 @@
 import { defineConfig } from 'electron-vite'
 
 // electron-vite leaves every package in `dependencies` external (a runtime require). A sandboxed preload can
-// require only electron, events, timers and url, so sluice is bundled into it, and into main, so the packaged
-// app needs no node_modules.
-const bundled = { exclude: ['sluice', 'superjson'] }
-
+// require only electron and a few built-ins, so everything it imports is bundled into it; main bundles sluice
+// too, so the packaged app needs no node_modules.
 export default defineConfig({
-  main: { build: { externalizeDeps: bundled } },
-  preload: { build: { externalizeDeps: bundled } },
+  main: { build: { externalizeDeps: { exclude: ['sluice'] } } },
+  preload: { build: { externalizeDeps: false } },
   renderer: {},
 })
