@@ -11,10 +11,12 @@ import { build } from 'esbuild'
 const root = fileURLToPath(new URL('..', import.meta.url))
 /** Bytes, min+gzip. About 10% above the size when the budget was set, so growth is a decision, not drift. */
 const BUDGET: Record<string, { file: string; bytes: number }> = {
+  // Raised once, on purpose: main gained off-main hosts (utilityHost/serveUtility, about 1.5 kB), the call
+  // lifecycle and the flow engine; the renderer gained routing and the adaptive window (about 1.3 kB).
   sluice: { file: 'dist/shared/index.js', bytes: 5_200 },
-  'sluice/main': { file: 'dist/main/index.js', bytes: 22_000 },
-  'sluice/preload': { file: 'dist/preload/index.js', bytes: 18_800 },
-  'sluice/renderer': { file: 'dist/renderer/index.js', bytes: 18_500 },
+  'sluice/main': { file: 'dist/main/index.js', bytes: 24_500 },
+  'sluice/preload': { file: 'dist/preload/index.js', bytes: 19_500 },
+  'sluice/renderer': { file: 'dist/renderer/index.js', bytes: 19_500 },
 }
 
 const rows: string[] = []

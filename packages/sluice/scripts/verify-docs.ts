@@ -1,6 +1,6 @@
 /**
  * Fails the build when a public runtime name lacks its TSDoc contract: the comment opens with
- * "Process: Main" (or Preload, Renderer, any), and ends with `@see sluice/docs/<page>.md#<anchor>`, where that
+ * "Process: Main" (or Preload, Renderer, Utility, Worker, any), and ends with `@see sluice/docs/<page>.md#<anchor>`, where that
  * page exists and has a heading with that anchor. Checked for every value exported by the four entry points.
  */
 import { existsSync, readFileSync } from 'node:fs'
@@ -45,7 +45,7 @@ for (const entry of entries) {
     const decl = symbol.declarations?.[0]
     const docs = decl ? ts.getJSDocCommentsAndTags(decl).map((d) => d.getText()).join('\n') : ''
     const where = `${entry}: ${name}`
-    if (!/Process: (Main|Preload|Renderer|any)/.test(docs)) problems.push(`${where}: TSDoc must state "Process: Main|Preload|Renderer|any"`)
+    if (!/Process: (Main|Preload|Renderer|Utility|Worker|any)/.test(docs)) problems.push(`${where}: TSDoc must state "Process: Main|Preload|Renderer|Utility|Worker|any"`)
     const see = /@see sluice\/docs\/([\w-]+\.md)#([\w-]+)/.exec(docs)
     if (!see) {
       problems.push(`${where}: TSDoc must end with @see sluice/docs/<page>.md#<anchor>`)

@@ -16,7 +16,7 @@ import type { Host } from './index.js'
 import { type MainToHostMessage, REMOTE_LANE, REMOTE_LANE_VERSION } from './remote-protocol.js'
 
 /**
- * Process: Main (any host; this one is an Electron utility process).
+ * Process: Utility (an Electron utility process that hosts an api).
  * Electron's `process.parentPort` in a utility process, as far as `serveUtility()` uses it.
  * @see sluice/docs/electron.md#serveutility
  */
@@ -27,7 +27,7 @@ export interface ParentPortLike {
 }
 
 /**
- * Process: Main (any host; this one is a worker_threads Worker).
+ * Process: Worker (a worker_threads Worker that hosts an api).
  * `parentPort` of `node:worker_threads`, as far as `serveWorker()` uses it.
  * @see sluice/docs/electron.md#serveworker
  */
@@ -38,7 +38,7 @@ export interface WorkerParentPortLike {
 }
 
 /**
- * Process: Main (any host; this one is an Electron utility process).
+ * Process: Utility (an Electron utility process that hosts an api).
  * Options of `serveUtility()`: every `createHost` option, plus the parent port (default `process.parentPort`).
  * @see sluice/docs/electron.md#serveutility
  */
@@ -47,7 +47,7 @@ export interface ServeUtilityOptions extends HostOptions {
 }
 
 /**
- * Process: Main (any host; this one is a worker_threads Worker).
+ * Process: Worker (a worker_threads Worker that hosts an api).
  * Options of `serveWorker()`: every `createHost` option, plus the parent port (default `worker_threads.parentPort`).
  * @see sluice/docs/electron.md#serveworker
  */
@@ -112,7 +112,7 @@ function serveOverLane<Api extends object, Events extends EventMap>(api: Api, op
 }
 
 /**
- * Process: Main (any host; this one is an Electron utility process).
+ * Process: Utility (an Electron utility process that hosts an api).
  * Serves `api` in an Electron utility process to every window that main routes here
  * (`serve(mainApi, { hosts: { files: utilityHost(child) } })` in main). Call it once, in the entry script
  * given to `utilityProcess.fork()`. `getContext().peer` says which window and frame is calling, as in main.
@@ -139,7 +139,7 @@ export function serveUtility<Api extends object, Events extends EventMap = Event
 }
 
 /**
- * Process: Main (any host; this one is a worker_threads Worker).
+ * Process: Worker (a worker_threads Worker that hosts an api).
  * Serves `api` in a `node:worker_threads` Worker to the ports main hands over through `workerHost(worker)`.
  * The same contract as `serveUtility()`. Call it once, in the worker's script.
  * @see sluice/docs/electron.md#serveworker
