@@ -11,7 +11,8 @@ import { chromiumLaunch } from './e2e/support/chromium'
 
 export default defineConfig({
   testDir: 'e2e',
-  testIgnore: ['electron/**'],
+  // e2e/scaffold installs fresh apps from the registry for minutes: npm run test:scaffold (playwright.scaffold.config.ts).
+  testIgnore: ['electron/**', 'scaffold/**'],
   timeout: 60_000,
   expect: { timeout: 15_000 },
   // Two cores and a noisy VM: one worker keeps timings honest.
