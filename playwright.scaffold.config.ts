@@ -1,7 +1,7 @@
 /**
- * npm run test:scaffold: fresh apps from `npm create @quick-start/electron`, with the packed sluice and the
- * README's steps (e2e/scaffold). Minutes long and needs the npm registry, so it is not in `npm test`; .ci/run
- * runs it. Needs sluice built (npm ci does it).
+ * npm run test:scaffold (the last step of npm test): fresh apps from `npm create @quick-start/electron`, with
+ * the packed sluice and the README's steps (e2e/scaffold). Needs the npm registry and sluice built (npm ci
+ * does it); about 1.5 minutes with a warm npm cache, so apart from the browser tests' config and its timeouts.
  */
 import { defineConfig } from '@playwright/test'
 
