@@ -5,6 +5,8 @@
  * transpiles src/ and the bench's own files with TypeScript (ES2022, no type check, as `npm run build` emits
  * them) into bench/.build/, and runs the bench from there, workers included.
  *
+ * `run.ts profile <row>` runs bench/profile.ts (one row in a loop, for --cpu-prof) the same way.
+ *
  * `BENCH_TSX=1 npm run bench` skips that and runs everything from the .ts sources through tsx instead.
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -20,7 +22,7 @@ if (process.env.BENCH_TSX) {
   rmSync(out, { recursive: true, force: true })
   const sources = [
     ...readdirSync(join(root, 'src'), { recursive: true, encoding: 'utf8' }).map((f) => join('src', f)),
-    ...['api.ts', 'comlink.ts', 'knobs.ts', 'worker.ts', 'main.ts'].map((f) => join('bench', f)),
+    ...['api.ts', 'comlink.ts', 'knobs.ts', 'worker.ts', 'main.ts', 'profile.ts'].map((f) => join('bench', f)),
   ].filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))
   for (const rel of sources) {
     const { outputText } = ts.transpileModule(readFileSync(join(root, rel), 'utf8'), {
@@ -31,5 +33,7 @@ if (process.env.BENCH_TSX) {
     mkdirSync(dirname(target), { recursive: true })
     writeFileSync(target, outputText)
   }
-  await import(pathToFileURL(join(out, 'bench', 'main.js')).href)
+  // `run.ts profile <row>` starts bench/profile.ts instead (see there).
+  const entry = process.argv[2] === 'profile' ? 'profile.js' : 'main.js'
+  await import(pathToFileURL(join(out, 'bench', entry)).href)
 }

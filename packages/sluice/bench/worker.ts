@@ -6,8 +6,9 @@
  * - `rr`:      a minimal hand-written request/response server for `add`;
  * - `comlink`: comlink's `expose` of `add`, over its node adapter.
  */
+import { getHeapStatistics } from 'node:v8'
 import { parentPort, type MessagePort } from 'node:worker_threads'
-import type { Item } from './api.js'
+import type { Chunk, Item } from './api.js'
 import { hostOptions, patchWorkerGlobals } from './knobs.js'
 
 // sluice is loaded after the diagnostic patches (if any), hence the dynamic import.
@@ -20,10 +21,19 @@ export type Control =
   | { type: 'attach'; kind: 'sluice' | 'raw' | 'rr' | 'comlink'; port: MessagePort }
   | { type: 'gc' }
   | { type: 'clock' }
+  | { type: 'stats' }
+
+/** The worker's answer to `stats`: what the host still holds, the generators still open, this isolate's heap. */
+export interface WorkerStats {
+  type: 'stats'
+  host: { calls: number; streams: number; refs: number }
+  endless: { now: number; started: number }
+  heap: number
+}
 
 /** Commands the main thread sends on the `raw` port, and the acks it sends back during a credit run. */
 export type RawCommand =
-  | { cmd: 'flood'; n: number; batch: number }
+  | { cmd: 'flood'; n: number; batch: number; bytes?: boolean }
   | { cmd: 'credit'; n: number; credit: number }
   | { cmd: 'ticks'; n: number; everyMs: number }
   | { ack: number }
@@ -47,6 +57,12 @@ parentPort!.on('message', (msg: Control) => {
     case 'clock':
       parentPort!.postMessage({ type: 'clock', t: api.now() })
       return
+    case 'stats': {
+      const { calls, streams, refs } = host.stats()
+      const reply: WorkerStats = { type: 'stats', host: { calls, streams, refs }, endless: api.endlessCounts(), heap: getHeapStatistics().used_heap_size }
+      parentPort!.postMessage(reply)
+      return
+    }
   }
 })
 
@@ -58,23 +74,23 @@ function serveRaw(port: MessagePort): void {
   let onAck: ((n: number) => void) | undefined
   port.on('message', (m: RawCommand) => {
     if ('ack' in m) return onAck?.(m.ack)
-    if (m.cmd === 'flood') flood(port, m.n, m.batch)
+    if (m.cmd === 'flood') flood(port, m.n, m.batch, m.bytes ? api.chunk : api.item)
     else if (m.cmd === 'credit') onAck = windowed(port, m.n, m.credit)
     else ticks(port, m.n, m.everyMs)
   })
 }
 
-function flood(port: MessagePort, n: number, batch: number): void {
+function flood(port: MessagePort, n: number, batch: number, make: (i: number) => Item | Chunk): void {
   let i = 0
   const turn = () => {
     const end = Math.min(n, i + 64)
     if (batch === 1) {
-      for (; i < end; i++) port.postMessage(api.item(i))
+      for (; i < end; i++) port.postMessage(make(i))
     } else {
       while (i < end) {
         const stop = Math.min(end, i + batch)
-        const out: Item[] = []
-        for (; i < stop; i++) out.push(api.item(i))
+        const out: (Item | Chunk)[] = []
+        for (; i < stop; i++) out.push(make(i))
         port.postMessage(out)
       }
     }
