@@ -64,7 +64,22 @@ function commonJsExports(): object {
   return exports
 }
 
+/** What esbuild makes of `import * as api` in an ESM bundle: a plain object of non-configurable getters. */
+function esbuildNamespace(): object {
+  const ns = {}
+  Object.defineProperty(ns, 'hello', { enumerable: true, get: () => async () => 'hello from esbuild' })
+  return ns
+}
+
 describe('what a peer may call', () => {
+  it('calls exports of a namespace object as esbuild bundles it (plain, with non-configurable getters)', async () => {
+    const channel = new MessageChannel()
+    channels.push(channel)
+    createHost(esbuildNamespace()).connect(channel.port1)
+    const c = createClient<Record<string, unknown>>(channel.port2) as unknown as Record<string, any>
+    expect(await c.hello()).toBe('hello from esbuild')
+  })
+
   it('calls exports of a CommonJS module object (getters marked __esModule), as bundlers emit them', async () => {
     const channel = new MessageChannel()
     channels.push(channel)

@@ -15,7 +15,7 @@ import { type Port, type PortLike, toPort } from '../shared/port.js'
 import type { CallFrame, ClientToHostFrame, Encoded, HostToClientFrame, RefFrame, RefKind } from '../shared/protocol.js'
 import { afterTask } from '../shared/schedule.js'
 import { serializeError } from '../shared/wire-error.js'
-import { RefTable } from '../shared/refs.js'
+import { RefTable } from '../shared/refs/table.js'
 import { maxArity } from './arity.js'
 import { Call, type LazyAbort } from './call.js'
 import { contextStore, type Peer } from './context.js'
@@ -99,15 +99,24 @@ function isNamespace(node: unknown): node is object {
 
 /**
  * A module namespace, native or as a bundler or test runner builds one: tagged `[Symbol.toStringTag]: 'Module'`
- * (ES namespaces, Rollup, Vite), or a CommonJS exports object marked `__esModule` (esbuild, tsc, tsx). Only
- * here are getters read: those tools expose each export binding as a getter that returns the binding and runs
- * nothing else. A getter on any other object is never run by a lookup.
+ * (ES namespaces, Rollup, Vite), or a CommonJS exports object marked `__esModule` (tsc, tsx).
  */
 function isModule(node: object): boolean {
   const tag = Object.getOwnPropertyDescriptor(node, Symbol.toStringTag)
   if (tag !== undefined && tag.value === 'Module') return true
   const marker = Object.getOwnPropertyDescriptor(node, '__esModule')
   return marker !== undefined && marker.value === true
+}
+
+/**
+ * An export binding, as bundlers and test runners emit them: a getter with no setter that returns the binding
+ * and runs nothing else. Either on a module namespace (see isModule; Vite's and vitest's are configurable), or
+ * made by `Object.defineProperty(ns, name, { enumerable: true, get })`, which is not configurable: esbuild,
+ * Rollup and tsc emit namespaces so. A getter written in an object literal or a class is configurable and on no
+ * module namespace, so a lookup never runs one.
+ */
+function isExportBinding(desc: PropertyDescriptor, node: object): boolean {
+  return desc.get !== undefined && desc.set === undefined && (desc.configurable === false || isModule(node))
 }
 
 function readBinding(get: () => unknown, node: object): unknown {
@@ -344,7 +353,7 @@ class HostConnection implements Connection {
       if (desc === undefined || !desc.enumerable) return `no method 'api.${path.join('.')}' on the host`
       self = node
       if ('value' in desc) node = desc.value
-      else if (isModule(node) && desc.get !== undefined) node = readBinding(desc.get, node)
+      else if (isExportBinding(desc, node)) node = readBinding(desc.get!, node)
       else return `no method 'api.${path.join('.')}' on the host`
     }
     if (typeof node !== 'function') return `'api.${path.join('.')}' is not a function on the host`

@@ -7,7 +7,7 @@ import { type Connection, createHostCore, type HostOptions, type HostStats } fro
 
 export { Broadcast, Channel } from './channel.js'
 export type { ChannelEnd } from '../shared/channel.js'
-export { release } from '../shared/refs.js'
+export { release } from '../shared/refs/functions.js'
 export { validated } from './validated.js'
 export { getContext } from './context.js'
 export type { CallContext, Peer } from './context.js'

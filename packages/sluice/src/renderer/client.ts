@@ -9,7 +9,7 @@ import { DEFAULT_FLOW, type Flow, type FlowOptions, flowOptions } from '../share
 import { Outbox } from '../shared/outbox.js'
 import { type Port, type PortLike, toPort } from '../shared/port.js'
 import type { HostToClientFrame, RefFrame, RefKind } from '../shared/protocol.js'
-import { RefTable } from '../shared/refs.js'
+import { RefTable } from '../shared/refs/table.js'
 import { afterMicrotasks, afterTask } from '../shared/schedule.js'
 import { deserializeError } from '../shared/wire-error.js'
 import { type CallLink, DeferredLink, RemoteCall } from './stream-call.js'

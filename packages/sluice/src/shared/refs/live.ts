@@ -1,0 +1,49 @@
+/**
+ * The one interface behind every kind of ref. The table (table.ts) allocates ids, keeps the counts that the
+ * limits are checked against, and routes the peer's `ref-*` frames; each kind (functions.ts, promises.ts,
+ * streams.ts, channels.ts) is a small class implementing `LiveRef`, for what it exports and what it imports.
+ */
+import type { Flow } from '../flow/window.js'
+import type { Outbox } from '../outbox.js'
+import type { Encoded, RefKind, WireError } from '../protocol.js'
+
+/** What a ref of any kind may use of its table and connection. */
+export interface RefContext {
+  readonly outbox: Outbox
+  /** The window of streams and channels this side consumes. */
+  readonly flow: Flow
+  /** The most credit the peer may hold granted to one of our producers (limits.maxCredit). */
+  readonly maxCredit: number
+  encode(value: unknown): Encoded
+  decode(value: Encoded): unknown
+  wireError(e: unknown): WireError
+  /** Forgets ref `id` from the table (exported or imported): its limit slot frees and watchers hear of it. */
+  forget(id: number): void
+  /** Something about refs changed: the host may retire a closed connection. */
+  changed(): void
+  /** Why the connection closed, once it has. */
+  readonly closedWith: Error | undefined
+}
+
+/** One live ref, exported or imported. The table calls only what the peer's frame is about. */
+export interface LiveRef {
+  readonly kind: RefKind
+  /** `ref-push`: items from the peer. Returns false, taking none, past the credit granted. Absent: none taken. */
+  push?(items: unknown[]): boolean
+  /** `ref-pull`: the peer grants `n` more. Returns false past `maxCredit`. */
+  pull?(n: number): boolean
+  /** `ref-call` on an exported function. */
+  call?(call: number, args: Encoded): void
+  /** `ref-release`: the peer let go of `n` of the sends of an exported function. */
+  release?(n: number): void
+  /** `ref-settle` on an imported promise (already forgotten by the table). */
+  settle?(frame: { value?: Encoded; error?: WireError }): void
+  /** `ref-end` from the peer (already forgotten by the table): `error` is its error, if it sent one. */
+  ended(error: unknown, hasError: boolean): void
+  /** Ends it from this side after the peer has it (the call that returned it was cancelled), telling the peer. */
+  end(reason: unknown): void
+  /** Undoes an export the peer never learned of (the value that held it could not be sent). */
+  revoke(reason: unknown): void
+  /** The connection closed with `error`. */
+  close(error: Error): void
+}

@@ -1,0 +1,424 @@
+/**
+ * The ref table: one per connection, on each side. It allocates ids, keeps the counts the limits are checked
+ * against, routes the peer's `ref-*` frames to the ref they are about, and ends everything when the connection
+ * closes. What each kind does is in its own file, behind the `LiveRef` interface (live.ts).
+ *
+ * ============================================================================================================
+ * Ids and ownership
+ * ============================================================================================================
+ * The side that sends a live object (the exporter) picks its id: the client counts up from 1, the host down
+ * from -1. The sign therefore names the owner in every `ref-*` frame, and the two sides never collide.
+ *
+ * ============================================================================================================
+ * Lifetimes
+ * ============================================================================================================
+ * - function: until the importer releases it (functions.ts);
+ * - promise: until it settles (promises.ts);
+ * - readable / iterable: until the producer ends or the consumer cancels (streams.ts);
+ * - channel: until either end closes it (channels.ts);
+ * - all of them: until the connection closes. Then every exported source is cancelled (its cancel()/onClose
+ *   runs), every imported promise, stream and channel fails with the disconnect error, and every proxy
+ *   function rejects its calls.
+ */
+import { decode, decodeItems, DEFAULT_MAX_NODES, encode, encodePlain } from '../codec.js'
+import { dispose } from '../dispose.js'
+import { ProtocolError } from '../errors.js'
+import type { Flow } from '../flow/window.js'
+import type { Outbox } from '../outbox.js'
+import type { Encoded, RefFrame, RefKind, WireError } from '../protocol.js'
+import { deserializeError, serializeError } from '../wire-error.js'
+import { ChannelRef } from './channels.js'
+import { ExportedFunction, ImportedFunction, RemoteCalls } from './functions.js'
+import type { LiveRef, RefContext } from './live.js'
+import { ExportedPromise, ImportedPromise } from './promises.js'
+import { ExportedStream, ImportedStream } from './streams.js'
+
+export interface RefTableOptions {
+  /** 'host' ids count down from -1, 'client' ids count up from 1. */
+  side: 'host' | 'client'
+  /** Window for streams and channels this side consumes. */
+  flow: Flow
+  /** The most outstanding credit the peer may grant one of our producers. */
+  maxCredit: number
+  withStack: boolean
+  /** Called whenever the number of live refs may have dropped (the host uses it to retire closed connections). */
+  onChange: () => void
+  /** Caps on live refs, both directions together (the host passes its `SluiceLimits`; a client trusts its host). */
+  limits?: Partial<RefLimits>
+}
+
+/** The `SluiceLimits` fields a ref table enforces (see limits.ts for the threat behind each). */
+export interface RefLimits {
+  maxRefs: number
+  maxChannels: number
+  maxRefStreams: number
+  maxCallbackCalls: number
+  maxValueNodes: number
+}
+
+/** Which limit a ref kind counts against. */
+type Bucket = 'refs' | 'channels' | 'streams'
+const BUCKET: Record<string, Bucket> = { function: 'refs', promise: 'refs', readable: 'streams', iterable: 'streams', channel: 'channels' }
+const LIMIT_OF: Record<Bucket, keyof RefLimits> = { refs: 'maxRefs', channels: 'maxChannels', streams: 'maxRefStreams' }
+const WHAT: Record<Bucket, string> = { refs: 'functions and promises', channels: 'channels', streams: 'streams passed as values' }
+
+const isInt = (x: unknown): x is number => Number.isSafeInteger(x) && x !== 0
+const isCount = (x: unknown): x is number => Number.isSafeInteger(x) && (x as number) > 0
+
+export class RefTable implements RefContext {
+  private readonly step: number
+  private nextId: number
+  private readonly counts: Record<Bucket, number> = { refs: 0, channels: 0, streams: 0 }
+  private readonly exported = new Map<number, LiveRef>()
+  private readonly imported = new Map<number, LiveRef>()
+  /** Exported functions by identity: the same function sent again keeps its id. */
+  private readonly exportedFns = new WeakMap<Function, number>()
+  /** Who wants to know when an exported ref ends (a call whose result holds it, see main/call.ts). */
+  private readonly watchers = new Map<number, () => void>()
+  private readonly limits: RefLimits
+  private readonly calls: RemoteCalls
+  closedWith: Error | undefined
+  readonly outbox: Outbox
+  readonly flow: Flow
+  readonly maxCredit: number
+
+  constructor(
+    outbox: Outbox,
+    private readonly options: RefTableOptions,
+  ) {
+    this.outbox = outbox
+    this.flow = options.flow
+    this.maxCredit = options.maxCredit
+    this.step = options.side === 'host' ? -1 : 1
+    this.nextId = this.step
+    this.limits = { maxRefs: Infinity, maxChannels: Infinity, maxRefStreams: Infinity, maxCallbackCalls: Infinity, maxValueNodes: DEFAULT_MAX_NODES, ...options.limits }
+    this.calls = new RemoteCalls(this, this.limits.maxCallbackCalls, (id) => this.collected(id))
+  }
+
+  /** Live refs in both directions, plus ref calls awaiting an answer. */
+  size(): number {
+    return this.exported.size + this.imported.size + this.calls.size
+  }
+
+  private mine(id: number): boolean {
+    return Math.sign(id) === this.step
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // RefContext: what every kind may use
+  // -------------------------------------------------------------------------------------------------------------
+
+  private readonly write = (kind: RefKind, value: unknown): number => this.export(kind, value)
+  private readonly read = (kind: RefKind, id: number): unknown => this.import(kind, id)
+
+  /**
+   * Encodes `value`, exporting the live objects in it. If it cannot be sent, the refs already made for it are
+   * revoked and every live object in it is disposed (nobody will ever receive them), then the error is thrown.
+   */
+  encode(value: unknown, written: number[] = []): Encoded {
+    // Most values are plain data: no writer, no bookkeeping (this runs once per stream item).
+    const plain = encodePlain(value, this.limits.maxValueNodes)
+    if (plain !== undefined) return plain
+    try {
+      return encode(
+        value,
+        (kind, v) => {
+          const id = this.export(kind, v)
+          written.push(id)
+          return id
+        },
+        this.limits.maxValueNodes,
+      )
+    } catch (e) {
+      for (const id of written) this.exported.get(id)?.revoke(e)
+      dispose(value, e)
+      throw e
+    }
+  }
+
+  decode(value: Encoded): unknown {
+    return decode(value, this.read, this.limits.maxValueNodes)
+  }
+
+  /** Decodes stream items from the peer (see `Items`), with this table's limits. */
+  decodeItems(frame: Parameters<typeof decodeItems>[0]): unknown[] {
+    return decodeItems(frame, this.read, this.limits.maxValueNodes)
+  }
+
+  wireError(e: unknown): WireError {
+    return serializeError(e, this.options.withStack)
+  }
+
+  forget(id: number): void {
+    const map = this.mine(id) ? this.exported : this.imported
+    const entry = map.get(id)
+    if (entry === undefined) return
+    map.delete(id)
+    this.counts[BUCKET[entry.kind]!]--
+    if (map === this.exported) this.ended(id)
+    this.changed()
+  }
+
+  changed(): void {
+    this.options.onChange()
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Watching exported refs (a call lives as long as the live values it returned)
+  // -------------------------------------------------------------------------------------------------------------
+
+  /** Calls `fn` once when exported ref `id` ends, for whatever reason (at once if it already has). */
+  watch(id: number, fn: () => void): void {
+    if (!this.exported.has(id)) return fn()
+    const before = this.watchers.get(id)
+    this.watchers.set(id, before === undefined ? fn : () => (before(), fn()))
+  }
+
+  private ended(id: number): void {
+    const fn = this.watchers.get(id)
+    if (fn === undefined) return
+    this.watchers.delete(id)
+    fn()
+  }
+
+  /**
+   * Ends exported ref `id` now, from this side, and tells the peer: the call that returned it was cancelled.
+   * A stream ends with `reason` as its error, a channel closes, a promise rejects, a function is forgotten (the
+   * peer's later calls to it fail).
+   */
+  end(id: number, reason: unknown): void {
+    this.exported.get(id)?.end(reason)
+  }
+
+  /** Throws when one more ref of `kind` would pass its limit on this connection. */
+  private checkLimit(kind: RefKind, error: (message: string) => Error): void {
+    const bucket = BUCKET[kind]
+    if (bucket === undefined) return
+    const limit = this.limits[LIMIT_OF[bucket]]
+    if (this.counts[bucket] >= limit) {
+      throw error(`sluice: too many ${WHAT[bucket]} live on this connection (limits.${LIMIT_OF[bucket]} is ${limit})`)
+    }
+  }
+
+  private add(map: Map<number, LiveRef>, id: number, entry: LiveRef): void {
+    map.set(id, entry)
+    this.counts[BUCKET[entry.kind]!]++
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Export: a live object of ours goes to the peer
+  // -------------------------------------------------------------------------------------------------------------
+
+  export(kind: RefKind, value: unknown): number {
+    if (this.closedWith !== undefined) throw this.closedWith
+    if (kind === 'signal') throw new TypeError('an AbortSignal can only be passed as a call argument')
+    if (kind === 'function') {
+      const known = this.exportedFns.get(value as Function)
+      const entry = known !== undefined ? this.exported.get(known) : undefined
+      if (entry instanceof ExportedFunction) {
+        entry.sent++
+        return known!
+      }
+    }
+    this.checkLimit(kind, (m) => new RangeError(m))
+    const id = this.nextId
+    this.nextId += this.step
+    let entry: LiveRef
+    switch (kind) {
+      case 'function':
+        entry = new ExportedFunction(this, id, value as Function, () => this.exportedFns.delete(value as Function))
+        this.exportedFns.set(value as Function, id)
+        break
+      case 'promise':
+        entry = new ExportedPromise(this, id, value as Promise<unknown>)
+        break
+      case 'readable':
+      case 'iterable':
+        entry = new ExportedStream(this, id, kind, value)
+        break
+      case 'channel':
+        entry = ChannelRef.exported(this, id, value as object)
+        break
+    }
+    this.add(this.exported, id, entry)
+    return id
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Import: a live object of the peer's arrives here
+  // -------------------------------------------------------------------------------------------------------------
+
+  import(kind: RefKind, id: number): unknown {
+    if (!isInt(id) || this.mine(id)) throw new ProtocolError(`bad ref id ${String(id)}`)
+    if (this.closedWith !== undefined) throw this.closedWith
+    const known = this.imported.get(id)
+    if (kind === 'function') {
+      if (known instanceof ImportedFunction) {
+        const proxy = known.proxy.deref()
+        if (proxy !== undefined) {
+          known.received++
+          return proxy
+        }
+      }
+      if (known === undefined) this.checkLimit(kind, (m) => new ProtocolError(m))
+      const { proxy, entry } = this.calls.proxy(id)
+      if (known !== undefined) this.imported.delete(id)
+      else this.counts.refs++
+      this.imported.set(id, entry)
+      return proxy
+    }
+    if (known !== undefined) throw new ProtocolError(`ref ${id} is already in use`)
+    this.checkLimit(kind, (m) => new ProtocolError(m))
+    switch (kind) {
+      case 'promise': {
+        const entry = new ImportedPromise(this)
+        this.add(this.imported, id, entry)
+        return entry.promise
+      }
+      case 'readable':
+      case 'iterable': {
+        const entry = new ImportedStream(this, id, kind)
+        this.add(this.imported, id, entry)
+        return entry.value
+      }
+      case 'channel': {
+        const entry = ChannelRef.imported(this, id)
+        this.add(this.imported, id, entry)
+        return entry.core
+      }
+      default:
+        throw new ProtocolError(`a ${String(kind)} ref is not accepted here`)
+    }
+  }
+
+  /** The proxy for `id` was garbage-collected or released: tell the exporter how many sends that accounts for. */
+  private collected(id: number): void {
+    const entry = this.imported.get(id)
+    if (!(entry instanceof ImportedFunction)) return
+    this.forget(id)
+    if (this.closedWith === undefined) this.outbox.push({ t: 'ref-release', ref: id, n: entry.received })
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Frames from the peer
+  // -------------------------------------------------------------------------------------------------------------
+
+  receive(f: RefFrame | { t: string }): void {
+    if (this.closedWith !== undefined) return
+    const frame = f as RefFrame
+    switch (frame.t) {
+      case 'ref-call': {
+        // { t: 'ref-call', ref, call, args }
+        if (!isInt(frame.ref) || !isCount(frame.call)) throw new ProtocolError('ref-call: ref and call must be integers')
+        const entry = this.mine(frame.ref) ? this.exported.get(frame.ref) : undefined
+        if (entry?.call === undefined) {
+          this.outbox.push({ t: 'ref-result', call: frame.call, error: this.wireError(new Error('sluice: that function was released, or never existed; it can no longer be called')) })
+          return
+        }
+        return entry.call(frame.call, frame.args)
+      }
+      case 'ref-result': // { t: 'ref-result', call, value | error }
+        if (isCount(frame.call)) this.calls.answered(frame.call, frame)
+        return
+      case 'ref-release': {
+        // { t: 'ref-release', ref, n }
+        if (!isInt(frame.ref) || !isCount(frame.n)) throw new ProtocolError('ref-release: ref and n must be integers')
+        const entry = this.mine(frame.ref) ? this.exported.get(frame.ref) : undefined
+        entry?.release?.(frame.n)
+        return
+      }
+      case 'ref-settle': {
+        // { t: 'ref-settle', ref, value | error }
+        const entry = this.imported.get(frame.ref)
+        if (entry?.settle === undefined) return
+        this.forget(frame.ref)
+        entry.settle(frame)
+        return
+      }
+      case 'ref-push': {
+        // { t: 'ref-push', ref, items, enc? }
+        if (!Array.isArray(frame.items)) throw new ProtocolError('ref-push: items must be an array')
+        const entry = this.mine(frame.ref) ? this.exported.get(frame.ref) : this.imported.get(frame.ref)
+        if (entry === undefined) return
+        if (entry.push === undefined) throw new ProtocolError(`ref-push: ref ${frame.ref} does not receive items`)
+        let items: unknown[]
+        try {
+          items = this.decodeItems(frame)
+        } catch (e) {
+          throw new ProtocolError(`ref-push: ${(e as Error).message}`)
+        }
+        if (!entry.push(items)) {
+          for (const item of items) dispose(item)
+          throw new ProtocolError(`ref-push: ${items.length} items on ref ${frame.ref} exceed the credit granted`)
+        }
+        return
+      }
+      case 'ref-pull': {
+        // { t: 'ref-pull', ref, n }
+        if (!isInt(frame.ref) || !isCount(frame.n)) throw new ProtocolError('ref-pull: ref and n must be integers')
+        const entry = this.mine(frame.ref) ? this.exported.get(frame.ref) : this.imported.get(frame.ref)
+        if (entry?.pull !== undefined && !entry.pull(frame.n)) {
+          throw new ProtocolError(`ref-pull: more than ${this.maxCredit} credits outstanding on ${entry.kind === 'channel' ? 'channel' : 'ref'} ${frame.ref}`)
+        }
+        return
+      }
+      case 'ref-end': {
+        // { t: 'ref-end', ref, error?, cancel? }
+        if (!isInt(frame.ref)) throw new ProtocolError('ref-end: ref must be an integer')
+        const entry = this.mine(frame.ref) ? this.exported.get(frame.ref) : this.imported.get(frame.ref)
+        if (entry === undefined) return
+        this.forget(frame.ref)
+        const hasError = frame.error !== undefined
+        entry.ended(hasError ? deserializeError(frame.error!) : undefined, hasError)
+        return
+      }
+      default:
+        throw new ProtocolError(`unknown frame tag '${String((frame as { t: unknown }).t).slice(0, 40)}'`)
+    }
+  }
+
+  /**
+   * A ref frame of ours that postMessage refused: tell the other side instead of leaving it waiting, and stop
+   * the producer behind a refused `ref-push`.
+   */
+  postFailed(frame: RefFrame, error: unknown): void {
+    const wire = this.wireError(new TypeError(`sluice: a value could not be sent: ${(error as Error)?.message ?? String(error)}`))
+    switch (frame.t) {
+      case 'ref-push': {
+        const entry = this.exported.get(frame.ref)
+        if (entry instanceof ExportedStream) return entry.failed(error, wire)
+        this.outbox.push({ t: 'ref-end', ref: frame.ref, error: wire })
+        return this.changed()
+      }
+      case 'ref-settle':
+        return this.outbox.push({ t: 'ref-settle', ref: frame.ref, error: wire })
+      case 'ref-result':
+        return this.outbox.push({ t: 'ref-result', call: frame.call, error: wire })
+      case 'ref-call':
+        return this.calls.failed(frame.call, error)
+      default:
+        return
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Teardown
+  // -------------------------------------------------------------------------------------------------------------
+
+  close(error: Error): void {
+    if (this.closedWith !== undefined) return
+    this.closedWith = error
+    const exported = [...this.exported]
+    const imported = [...this.imported.values()]
+    this.exported.clear()
+    this.imported.clear()
+    this.counts.refs = this.counts.channels = this.counts.streams = 0
+    for (const [id, entry] of exported) {
+      entry.close(error)
+      this.ended(id)
+    }
+    for (const entry of imported) entry.close(error)
+    this.calls.close(error)
+    this.changed()
+  }
+}
