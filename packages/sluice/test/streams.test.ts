@@ -2,6 +2,19 @@ import { describe, expect, it } from 'vitest'
 import { pairs } from './__shared__/pairs.js'
 
 describe.each(pairs)('streams over $name', (factory) => {
+  it('delivers each yield of a reused 64 KiB buffer as it was when yielded (large binary is posted at once, not copied twice)', async () => {
+    await using pair = await factory.make()
+    const { api } = pair.connect()
+    const seen: number[] = []
+    for await (const chunk of api.reusedBuffer(40)) {
+      expect(chunk.byteLength).toBe(64 * 1024)
+      // Every byte of the chunk holds the value it was filled with before that yield.
+      expect(chunk[0]).toBe(chunk[chunk.length - 1])
+      seen.push(chunk[0]!)
+    }
+    expect(seen).toEqual(Array.from({ length: 40 }, (_, i) => i))
+  })
+
   it('streams what an async function resolves to when that is an AsyncIterable, as its type says', async () => {
     await using pair = await factory.make()
     const { api } = pair.connect()

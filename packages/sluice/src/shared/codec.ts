@@ -114,6 +114,23 @@ let copyNodes = 0
 let copyMax = 0
 /** Objects already copied, once the value is big enough to be worth tracking (see UNTRACKED_NODES). */
 let copySeen: Map<object, unknown> | undefined
+/** The copy kept a large binary by reference (see SHARED_BYTES); read by the encoders right after a copy. */
+let copyShared = false
+
+/**
+ * Binary of at least this many bytes is not snapshotted: the encoder marks the value `postNow` instead, and the
+ * outbox posts it before the producer can run again, so structured clone's own copy (which postMessage makes
+ * anyway) is the snapshot. Copying 64 KiB chunks twice was a fifth of a byte stream's cost.
+ */
+const SHARED_BYTES = 16 * 1024
+const postNow = new WeakSet<Encoded>()
+/** Memory shared with another thread is never "sent by reference": it changes under us by design. */
+const SharedArrayBufferOrNone: Function = typeof SharedArrayBuffer === 'function' ? SharedArrayBuffer : class {}
+
+/** True when `encoded` holds binary by reference: post it now, before its producer can change those bytes. */
+export function mustPostNow(encoded: Encoded): boolean {
+  return postNow.has(encoded)
+}
 
 const typedArrayProtos = new Set<object>(
   [Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array, Float32Array, Float64Array, BigInt64Array, BigUint64Array].map((c) => c.prototype),
@@ -127,9 +144,11 @@ function copyPlain(v: unknown, maxNodes: number): unknown {
   const outerNodes = copyNodes
   const outerMax = copyMax
   const outerSeen = copySeen
+  const outerShared = copyShared
   copyNodes = 0
   copyMax = maxNodes
   copySeen = undefined
+  copyShared = false
   try {
     try {
       return copyNode(v, 0)
@@ -140,9 +159,11 @@ function copyPlain(v: unknown, maxNodes: number): unknown {
     copySeen = new Map()
     return copyNode(v, 0)
   } finally {
+    lastShared = copyShared
     copyNodes = outerNodes
     copyMax = outerMax
     copySeen = outerSeen
+    copyShared = outerShared
   }
 }
 
@@ -215,8 +236,17 @@ function copyNode(v: unknown, depth: number): unknown {
     }
     return out
   }
-  if (v instanceof ArrayBuffer) return v.slice(0)
+  if (v instanceof ArrayBuffer) {
+    if (v.byteLength < SHARED_BYTES) return v.slice(0)
+    copyShared = true
+    return v
+  }
   if (ArrayBuffer.isView(v)) {
+    // Only a view of its whole buffer: structured clone sends a view's entire buffer, not just the view.
+    if (v.byteLength >= SHARED_BYTES && v.byteOffset === 0 && v.byteLength === v.buffer.byteLength && !(v.buffer instanceof SharedArrayBufferOrNone)) {
+      copyShared = true
+      return v
+    }
     const bytes = v.buffer.slice(v.byteOffset, v.byteOffset + v.byteLength) as ArrayBuffer
     if (v instanceof DataView) return new DataView(bytes)
     // Node's Buffer is a Uint8Array subclass: it arrives as a Uint8Array either way, so send one.
@@ -292,19 +322,28 @@ function stripRefs(v: unknown, path: (string | number)[], refs: RefSlot[], write
   return out ?? v
 }
 
+/** Whether the last copyPlain kept binary by reference. */
+let lastShared = false
+
+function plain(v: unknown, refs?: RefSlot[]): Encoded {
+  const out: Encoded = refs === undefined ? { v } : { v, r: refs }
+  if (lastShared) postNow.add(out)
+  return out
+}
+
 /** The fast path alone: `{ v }` for a value structured clone carries faithfully, else undefined. */
 export function encodePlain(value: unknown, maxNodes = DEFAULT_MAX_NODES): Encoded | undefined {
   const fast = copyPlain(value, maxNodes)
-  return fast === NOT_PLAIN ? undefined : { v: fast }
+  return fast === NOT_PLAIN ? undefined : plain(fast)
 }
 
 export function encode(value: unknown, write?: RefWriter, maxNodes = DEFAULT_MAX_NODES): Encoded {
   const fast = copyPlain(value, maxNodes)
-  if (fast !== NOT_PLAIN) return { v: fast }
+  if (fast !== NOT_PLAIN) return plain(fast)
   const refs: RefSlot[] = []
   const stripped = stripRefs(value, [], refs, write, 0, new Map(), new Budget(maxNodes))
   const again = refs.length > 0 ? copyPlain(stripped, maxNodes) : NOT_PLAIN
-  if (again !== NOT_PLAIN) return { v: again, r: refs }
+  if (again !== NOT_PLAIN) return plain(again, refs)
   const { json, meta } = sj.serialize(stripped)
   // superjson passes what it does not know (a symbol, a function inside a Map) through unchanged, and
   // postMessage would then throw at flush time, far from the cause. Refuse it here, naming where it is.

@@ -1,3 +1,4 @@
+import { mustPostNow } from './codec.js'
 import type { Encoded, Envelope, Frame, Items } from './protocol.js'
 import type { Schedule } from './schedule.js'
 
@@ -51,7 +52,7 @@ export class Outbox {
   push(frame: Frame): void {
     if (this.closed) return
     this.frames.push(frame)
-    if (++this.control >= (this.options.maxFrames ?? 16)) return this.flush()
+    if (++this.control >= (this.options.maxFrames ?? 16) || carriesSharedBytes(frame)) return this.flush()
     this.added(1)
   }
 
@@ -73,6 +74,8 @@ export class Outbox {
       ;(frame.enc ??= {})[frame.items.length] = extra
     }
     frame.items.push(item.v)
+    // Binary kept by reference (codec.ts, SHARED_BYTES) leaves now: postMessage's copy is its snapshot.
+    if (mustPostNow(item)) return this.flush()
     this.added(1, this.options.itemSchedule ?? this.options.schedule)
   }
 
@@ -129,4 +132,11 @@ export class Outbox {
     this.items = 0
     this.control = 0
   }
+}
+
+/** A frame whose value holds binary by reference (see codec.ts SHARED_BYTES), which must be posted at once. */
+function carriesSharedBytes(frame: Frame): boolean {
+  const f = frame as { value?: Encoded; args?: Encoded; payload?: Encoded }
+  const encoded = f.value ?? f.args ?? f.payload
+  return encoded !== undefined && mustPostNow(encoded)
 }

@@ -115,10 +115,11 @@ export class RefTable implements RefContext {
    * Encodes `value`, exporting the live objects in it. If it cannot be sent, the refs already made for it are
    * revoked and every live object in it is disposed (nobody will ever receive them), then the error is thrown.
    */
-  encode(value: unknown, written: number[] = []): Encoded {
+  encode(value: unknown, held?: number[]): Encoded {
     // Most values are plain data: no writer, no bookkeeping (this runs once per stream item).
     const plain = encodePlain(value, this.limits.maxValueNodes)
     if (plain !== undefined) return plain
+    const written = held ?? []
     try {
       return encode(
         value,
