@@ -60,6 +60,8 @@ export class Window {
   private itemBytes = 0
   /** Grants waiting for the pacer (see Flow). */
   private paced = 0
+  /** The item read last, to sample its size at a starvation grant. */
+  private last: unknown = undefined
 
   constructor(
     private readonly flow: Flow,
@@ -70,12 +72,16 @@ export class Window {
 
   /** One item was taken by the reader; `queued` items still wait unread. */
   consume(item: unknown, queued: number): void {
-    if (++this.consumed * 2 >= this.size) this.flush(item, queued)
+    this.last = item
+    if (++this.consumed * 2 >= this.size) this.flush(item, queued, true)
   }
 
-  /** The reader waits on an empty queue: give back what it consumed now, so the producer never stalls on us. */
+  /**
+   * The reader waits on an empty queue: give back what it consumed now, so the producer never stalls on us.
+   * The window does not grow here: a reader that is starved is waiting on the producer, not on credit.
+   */
   starved(): void {
-    if (this.consumed > 0) this.flush(undefined, 0)
+    if (this.consumed > 0) this.flush(this.last, 0, false)
   }
 
   /**
@@ -88,14 +94,14 @@ export class Window {
     return n
   }
 
-  private flush(sample: unknown, queued: number): void {
+  private flush(sample: unknown, queued: number, mayGrow: boolean): void {
     if (sample !== undefined) {
       const bytes = estimateBytes(sample)
       this.itemBytes = this.itemBytes === 0 ? bytes : (this.itemBytes * 3 + bytes) / 4
     }
     const cap = Math.max(1, Math.min(this.flow.maxWindow, this.itemBytes > 0 ? Math.floor(this.flow.maxWindowBytes / this.itemBytes) : this.flow.maxWindow))
     let n = this.consumed
-    if (this.size < cap && queued * 4 <= this.size) {
+    if (mayGrow && this.size < cap && queued * 4 <= this.size) {
       const grow = Math.min(this.size, cap - this.size)
       this.size += grow
       n += grow
