@@ -44,6 +44,7 @@ import { HELLO_TOKEN_MAX_LENGTH, type PortReply } from '../shared/bridge.js'
 import { SLUICE_CHANNELS } from '../shared/protocol.js'
 import type { Connection } from './host.js'
 import { contextFollowsAwait, useAsyncLocalStorage, type AsyncLocalStorageClass } from './context.js'
+import { type WatchedContents, watchPreload } from './preload-watch.js'
 import type { RemoteHost } from './remote.js'
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -107,7 +108,12 @@ export interface HelloEvent {
  * @see sluice/docs/electron.md#serve
  */
 export interface ServeElectron {
-  app: { readonly isPackaged: boolean }
+  app: {
+    readonly isPackaged: boolean
+    /** Where serve() learns of every window, to say why one never connects (see preload-watch.ts). */
+    on?(event: 'web-contents-created', listener: (event: unknown, webContents: WatchedContents) => void): unknown
+    removeListener?(event: 'web-contents-created', listener: (event: unknown, webContents: WatchedContents) => void): unknown
+  }
   ipcMain: {
     on(channel: string, listener: (event: HelloEvent, ...args: unknown[]) => void): unknown
     removeListener(channel: string, listener: (event: HelloEvent, ...args: unknown[]) => void): unknown
@@ -133,6 +139,12 @@ export interface ServeOptions extends HostOptions {
   allowOrigins?: readonly OriginRule[] | ((frame: { origin: string; url: string }) => boolean)
   /** The electron main module, or a faithful subset of it. Default: `require('electron')`, looked up in serve(). */
   electron?: ServeElectron
+  /**
+   * How long after a window with a preload finished loading serve() waits for its hello before it logs why
+   * none came (most often: a sandboxed preload that `require`s sluice instead of bundling it). A preload that
+   * throws is reported at once, whatever this is. Default 5000; 0 turns the wait off.
+   */
+  helloWarningMs?: number
   /** Where refusals and other wiring notices go. Default `console.warn`. */
   log?: (message: string) => void
   /** Send error stacks to the renderer. Default: `!app.isPackaged`. */
@@ -233,6 +245,18 @@ export function serveElectron<Api extends object>(api: Api, options: ServeOption
   const remote = new Set<Connection>()
   const contents = new Map<number, ContentsState>()
   let closed = false
+  /** webContents that have said hello at least once (for the preload watch). */
+  const helloed = new Set<number>()
+  const helloWarningMs = options.helloWarningMs ?? 5000
+  const onContents = (_event: unknown, wc: WatchedContents): void => {
+    try {
+      watchPreload(wc, (id) => helloed.has(id), log, helloWarningMs)
+      wc.on('destroyed', () => helloed.delete(wc.id))
+    } catch {
+      // A diagnostic must never break window creation.
+    }
+  }
+  app.on?.('web-contents-created', onContents)
 
   /**
    * Holds `frame` and its webContents to their caps, once a new connection is tracked: the oldest go (a Set
@@ -381,6 +405,7 @@ export function serveElectron<Api extends object>(api: Api, options: ServeOption
   const onHello = (event: HelloEvent, ...args: unknown[]): void => {
     // Nothing may escape an ipcMain listener: there it would be an uncaught exception in main.
     try {
+      helloed.add(event.sender.id)
       hello(event, args)
     } catch (e) {
       try {
@@ -401,6 +426,7 @@ export function serveElectron<Api extends object>(api: Api, options: ServeOption
       if (!closed) {
         closed = true
         ipcMain.removeListener(SLUICE_CHANNELS.SLUICE_HELLO_RENDERER_TO_MAIN, onHello)
+        app.removeListener?.('web-contents-created', onContents)
       }
       for (const conn of [...remote]) conn.close('the main process stopped serving')
       core.close()

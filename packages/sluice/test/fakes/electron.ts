@@ -313,6 +313,8 @@ function deepFreeze<T extends object>(object: T, seen = new Set<object>()): T {
 export interface FakePreferences {
   sandbox: boolean
   contextIsolation: boolean
+  /** The preload script's path, as `webPreferences.preload` (absent: no preload). */
+  preload?: string
 }
 
 /**
@@ -584,6 +586,28 @@ export class FakeWebContents extends EventEmitter implements ServeWebContents {
     return this.destroyed
   }
 
+  /** `webContents.getLastWebPreferences()` (Electron ≥ 21): the preferences the window was made with. */
+  getLastWebPreferences(): { preload?: string; sandbox: boolean; contextIsolation: boolean } {
+    return { ...this.preferences }
+  }
+
+  getURL(): string {
+    return this.mainFrame.url
+  }
+
+  /** The page finished loading: `did-finish-load` (shell/browser/api/electron_api_web_contents.cc `DidFinishLoad`, main frame only). */
+  finishLoad(): void {
+    this.emit('did-finish-load')
+  }
+
+  /**
+   * The preload threw: `preload-error` with its path and the error (lib/renderer/init.ts and
+   * lib/sandboxed_renderer/init.ts send it to main when running the preload throws).
+   */
+  preloadError(error: Error): void {
+    this.emit('preload-error', {}, this.preferences.preload ?? '(no preload)', error)
+  }
+
   /** Loads `url` in the main frame as a new document (no navigation events: the first load). */
   load(url: string): FakeDocument {
     return this.mainFrame.load(url)
@@ -740,7 +764,8 @@ export class FakeUtilityProcess extends EventEmitter implements UtilityProcessLi
 }
 
 export class FakeElectron implements ServeElectron {
-  readonly app = { isPackaged: false }
+  /** `app`: `isPackaged`, and the `web-contents-created` event that createWindow() emits, as Electron does for every new webContents. */
+  readonly app = Object.assign(new EventEmitter(), { isPackaged: false })
   readonly utilityProcess = { fork: (modulePath: string, args?: string[]) => new FakeUtilityProcess(modulePath, args) }
   readonly ipcMain = new EventEmitter()
   readonly MessageChannelMain: new () => { port1: FakeMessagePortMain; port2: FakeMessagePortMain }
@@ -770,6 +795,7 @@ export class FakeElectron implements ServeElectron {
 
   createWindow(url?: string, preferences?: Partial<FakePreferences>): FakeWebContents {
     const wc = new FakeWebContents(this, { sandbox: true, contextIsolation: true, ...preferences })
+    this.app.emit('web-contents-created', {}, wc)
     if (url !== undefined) wc.load(url)
     return wc
   }
