@@ -9,7 +9,11 @@ const bundled = { exclude: ['sluice', 'superjson'] }
 
 export default defineConfig({
   main: {
-    build: { externalizeDeps: bundled },
+    build: {
+      externalizeDeps: bundled,
+      // Two entries: the app, and the utility process's script that main forks (out/main/hashing-host.js).
+      rollupOptions: { input: { index: 'src/main/index.ts', 'hashing-host': 'src/main/hashing-host.ts' } },
+    },
   },
   preload: {
     // CJS: the package has no "type": "module", so electron-vite emits out/preload/index.js as CommonJS,

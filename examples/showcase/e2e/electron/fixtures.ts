@@ -16,8 +16,10 @@ export const electronBinary = findElectron()
  */
 const loader = join(dirname(require.resolve('playwright-core/package.json')), 'lib/server/electron/loader.js')
 
-export const test = base.extend<{ app: ElectronApplication; main: Page }>({
-  app: async ({}, use, testInfo) => {
+export const test = base.extend<{ appDir: string; app: ElectronApplication; main: Page }>({
+  /** The app folder to launch: the built showcase, or a spec's copy of it (see ./instrumented-hashing.ts). */
+  appDir: join(__dirname, '../..'),
+  app: async ({ appDir }, use, testInfo) => {
     if (electronBinary.path === undefined) {
       testInfo.skip(true, electronBinary.reason)
       return
@@ -25,7 +27,7 @@ export const test = base.extend<{ app: ElectronApplication; main: Page }>({
     // ELECTRON_RUN_AS_NODE (exported by VS Code terminals) would make Electron a plain Node; drop it.
     const env: Record<string, string> = { ELECTRON_DISABLE_SECURITY_WARNINGS: 'true' }
     for (const [k, v] of Object.entries(process.env)) if (v !== undefined && k !== 'ELECTRON_RUN_AS_NODE' && k !== 'ELECTRON_RENDERER_URL') env[k] = v
-    const args = [...(existsSync(loader) ? ['-r', loader] : []), join(__dirname, '../..')]
+    const args = [...(existsSync(loader) ? ['-r', loader] : []), appDir]
     const app = await _electron.launch({ executablePath: electronBinary.path, args, env, timeout: 60_000 })
     await use(app)
     await app.close()

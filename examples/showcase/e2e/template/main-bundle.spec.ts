@@ -1,8 +1,9 @@
 /**
  * The built main bundle (out/main/index.js), run in Node with a stand-in for the `electron` module: a smoke
  * test of what only a real Electron would otherwise show. The bundle must find `electron` through the CJS
- * `require` (serve() looks it up lazily), create its window with the security defaults, serve the api to an
- * allowed file:// frame, refuse other origins, keep navigation inside the app, and open only the About window.
+ * `require` (serve() looks it up lazily), fork the hashing namespace's utility process from the entry built beside
+ * it, create its window with the security defaults, serve the api to an allowed file:// frame (listing the routed
+ * namespace), refuse other origins, keep navigation inside the app, and open only the About window.
  * The real thing runs in e2e/electron wherever an Electron binary exists. Needs `npm run build`.
  */
 import { EventEmitter } from 'node:events'
@@ -61,10 +62,19 @@ test('the main bundle wires windows, serve() and the navigation rules', async ()
     focus() {}
   }
   const ipcMain = new EventEmitter()
+  // The hashing host's utility process: main forks it once the app is ready (and would post ports to it).
+  const forked: string[] = []
+  const utilityProcess = {
+    fork(path: string) {
+      forked.push(path)
+      return Object.assign(new EventEmitter(), { pid: 4242, postMessage() {}, kill: () => true })
+    },
+  }
   const electron = {
     app,
     BrowserWindow,
     ipcMain,
+    utilityProcess,
     shell: { openExternal: async (url: string) => void opened.push(url) },
     MessageChannelMain: class {
       port1: PortMain
@@ -78,9 +88,15 @@ test('the main bundle wires windows, serve() and the navigation rules', async ()
   }
 
   const required: string[] = []
+  // Two entries (index, hashing-host) share the bundler's chunks: loaded like the bundle itself, with this require.
+  const chunks = new Map<string, unknown>()
   const fakeRequire = (id: string): unknown => {
     required.push(id)
     if (id === 'electron') return electron
+    if (/^\.\/chunks\/[\w.-]+\.js$/.test(id)) {
+      if (!chunks.has(id)) chunks.set(id, load(join(root, 'out/main', id)))
+      return chunks.get(id)
+    }
     if (id.startsWith('node:') || ['url', 'path', 'fs', 'module'].includes(id)) return require(id)
     throw new Error(`the main bundle should need no package at run time, but required ${id}`)
   }
@@ -101,18 +117,29 @@ test('the main bundle wires windows, serve() and the navigation rules', async ()
     restore()
   }
 
-  async function checkBundle() {
-    const code = readFileSync(join(root, 'out/main/index.js'), 'utf8')
+  /** Runs a CommonJS file of out/main as Node would, but with fakeRequire; returns its exports. */
+  function load(file: string): unknown {
+    const code = readFileSync(file, 'utf8')
     const run = vm.runInThisContext(`(function (exports, require, module, __filename, __dirname) {\n${code}\n})`, {
-      filename: 'out/main/index.js',
+      filename: file,
     }) as (...args: unknown[]) => void
     const module = { exports: {} }
-    run(module.exports, fakeRequire, module, join(root, 'out/main/index.js'), join(root, 'out/main'))
+    run(module.exports, fakeRequire, module, file, join(root, 'out/main'))
+    return module.exports
+  }
+
+  async function checkBundle() {
+    load(join(root, 'out/main/index.js'))
     await new Promise((r) => setImmediate(r))
 
-    // Packages are bundled: only electron and Node built-ins are required. electron twice: once by the app's
-    // own import, once by serve()'s lazy lookup (which went through the bundle's CJS require).
-    expect(required.filter((id) => !id.startsWith('node:'))).toEqual(['electron', 'electron'])
+    // Packages are bundled: only electron, Node built-ins and the bundle's own chunks are required. electron
+    // twice: once by the app's own import, once by serve()'s lazy lookup (which went through the bundle's CJS
+    // require).
+    expect(required.filter((id) => !id.startsWith('node:') && !id.startsWith('./chunks/'))).toEqual(['electron', 'electron'])
+
+    // The hashing namespace's utility process: forked once, from its own entry built beside index.js.
+    expect(forked).toEqual([join(root, 'out/main/hashing-host.js')])
+    expect(existsSync(forked[0]!)).toBe(true)
 
     // One main window, with the security defaults and the built preload and page.
     expect(windows).toHaveLength(1)
@@ -141,7 +168,8 @@ test('the main bundle wires windows, serve() and the navigation rules', async ()
           ipcMain.emit('sluice:hello', { sender, senderFrame: frame }, 5)
         })
       const ok = await hello(`file://${join(root, 'out/renderer/index.html')}`, 'file://')
-      expect(ok.reply).toEqual({ request: 5 })
+      // main's own port, and the namespaces other processes serve (connect() routes api.hashing.* there).
+      expect(ok.reply).toEqual({ request: 5, routes: ['hashing'] })
       const answer = new Promise<unknown>((resolve) => ok.port!.inner.once('message', resolve))
       ok.port!.inner.postMessage([{ t: 'call', id: 1, path: ['listSamples'], args: { v: [] } }])
       const [frame] = (await answer) as [{ t: string; id: number; value: { v: { file: string }[] } }]

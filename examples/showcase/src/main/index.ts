@@ -1,12 +1,14 @@
 /**
- * The Electron entry: windows, and one call that serves the backend (./api) to all of them.
+ * The Electron entry: windows, and one call that serves the backend to all of them: ./api in this process,
+ * and ./hashing (the `hashing` namespace) in a utility process of its own, so its CPU-bound hashing never
+ * stalls the thread that drives every window.
  *
  * Security defaults, on purpose: context isolation and the sandbox on, Node integration off, a strict CSP in
  * index.html, navigation limited to the app's own pages, and new windows only from the app's own URLs.
  */
 import { join } from 'node:path'
-import { app, BrowserWindow, shell } from 'electron'
-import { serve } from 'sluice/main'
+import { app, BrowserWindow, shell, type UtilityProcess, utilityProcess } from 'electron'
+import { type RemoteHost, serve, utilityHost, type UtilityProcessLike } from 'sluice/main'
 import type { AppEvents } from '../shared/events'
 import * as api from './api'
 import { startFeeds } from './feeds'
@@ -18,13 +20,40 @@ configure({
   appDir: projectDir(app.getAppPath()),
 })
 
-// Serve before any window loads: each page's preload says hello at once (and retries for a while, so a late
-// serve() would still be found). Default allowOrigins: file:// pages and, unpackaged, the dev server.
-// Typed with the app's events (src/shared/events.ts), so host.emit() checks names and arguments.
-const host = serve<typeof api, AppEvents>(api)
-configure({ stats: () => host.stats() })
-// The live dashboard (every 500 ms, to the windows that subscribed) and the typed events (AppEvents).
-startFeeds(host)
+/**
+ * Forks the hashing host. A child that exits while the app is not quitting (a crash, an OOM kill) is replaced
+ * and the exit logged: pages need no reload, since their next `api.hashing.*` call asks main for a port again
+ * and gets the new child's; calls live at the exit fail with a DisconnectedError.
+ */
+function forkHashing(): UtilityProcess {
+  const child = utilityProcess.fork(join(__dirname, 'hashing-host.js'), [], { serviceName: 'sluice hashing' })
+  child.once('exit', (code) => {
+    if (quitting || !hashing) return
+    console.warn(`[hashing] the utility process exited with code ${code}; restarting it`)
+    // Not within this 'exit' event: utilityHost's own exit listener runs after ours and marks the host stopped,
+    // whichever process it then holds. And a pause, so that a child that dies at start-up cannot spin.
+    setTimeout(() => !quitting && hashing?.attach(forkHashing()), 250)
+  })
+  return child
+}
+let quitting = false
+app.on('will-quit', () => (quitting = true))
+let hashing: RemoteHost<UtilityProcessLike, typeof import('./hashing')> | undefined
+
+/**
+ * Serves the backend: ./api here, the `hashing` namespace in its utility process. utilityProcess.fork() only
+ * works once the app is ready, so this runs then, still before any window loads (and each page's preload says
+ * hello at once and retries for a while, so a late serve() would still be found). Default allowOrigins: file://
+ * pages and, unpackaged, the dev server. Typed with the app's events (src/shared/events.ts), so host.emit()
+ * checks names and arguments.
+ */
+function serveBackend(): void {
+  hashing = utilityHost<typeof import('./hashing')>(forkHashing())
+  const host = serve<typeof api, AppEvents>(api, { hosts: { hashing } })
+  configure({ stats: () => host.stats() })
+  // The live dashboard (every 500 ms, to the windows that subscribed) and the typed events (AppEvents).
+  startFeeds(host)
+}
 
 const devServer = process.env['ELECTRON_RENDERER_URL']
 const rendererFile = join(__dirname, '../renderer/index.html')
@@ -94,6 +123,7 @@ app.on('web-contents-created', (_event, contents) => {
 })
 
 void app.whenReady().then(() => {
+  serveBackend()
   createWindow('main')
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) createWindow('main')

@@ -2,6 +2,7 @@ import { h } from '../dom'
 import { chatPanel } from './chat'
 import { dashboardPanel } from './dashboard'
 import { errorsPanel } from './errors'
+import { hashingPanel } from './hashing'
 import { hostStats } from './host-stats'
 import { noticesPanel } from './notices'
 import { notesPanel } from './notes'
@@ -27,7 +28,7 @@ export function mainView(): HTMLElement {
     },
     'About…',
   )
-  const generators = h('div', { class: 'grid' }, processPanel(), searchPanel(), tokensPanel(), errorsPanel())
+  const generators = h('div', { class: 'grid' }, processPanel(), searchPanel(), tokensPanel(), errorsPanel(), hashingPanel())
   const beyond = h(
     'div',
     { class: 'grid beyond' },
