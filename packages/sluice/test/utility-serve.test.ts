@@ -328,3 +328,27 @@ describe('serve() with a utility host: the host process dies, and comes back', (
     expect((await again.whoami()).route).toBe('files')
   })
 })
+
+describe('restarting a utility host from inside its exit event', () => {
+  it('serves from the new process when the app attach()es it in the old one\'s exit listener, registered before utilityHost()', async () => {
+    const electron = new FakeElectron()
+    const first = fork(electron)
+    let files!: RemoteHost<UtilityProcessLike, typeof FilesApi>
+    // The app's listener comes first: the host's own exit listener still runs after it, for the old process.
+    first.on('exit', () => files.attach(fork(electron)))
+    files = utilityHost<typeof FilesApi>(first)
+    const host = serve(mainApi, { electron, hosts: { files }, log: () => {} })
+    try {
+      const doc = electron.createWindow('file:///app/index.html').mainFrame.document!
+      const before = await filesClient(doc)
+      await expect(before.die(9)).rejects.toBeInstanceOf(DisconnectedError)
+      await waitFor(() => files.process !== first, 'the restart')
+      expect(files.running).toBe(true)
+      const after = await filesClient(doc)
+      expect((await after.whoami()).route).toBe('files')
+    } finally {
+      host.close()
+      files.close()
+    }
+  })
+})

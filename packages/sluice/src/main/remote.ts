@@ -245,7 +245,14 @@ function createRemoteHost<P, Api>(lane: Lane<P>, first: P, name: string): Remote
       }
     }
   }
-  const onExit = (code: unknown) => {
+  /**
+   * One exit listener per process, that acts only while its process is the current one: the app may attach()
+   * a new process from inside the old one's 'exit' event, and an emitter still calls every listener it had when
+   * the event began, so a shared listener would then mark the new process as stopped.
+   */
+  const exitListeners = new Map<P, (code: unknown) => void>()
+  const onExitOf = (p: P) => (code: unknown) => {
+    if (proc !== p) return
     running = false
     exitReason = `the ${name} process exited (code ${String(code)})`
     endAll(exitReason)
@@ -259,12 +266,16 @@ function createRemoteHost<P, Api>(lane: Lane<P>, first: P, name: string): Remote
   }
 
   function listen(p: P): void {
+    const onExit = onExitOf(p)
+    exitListeners.set(p, onExit)
     lane.on(p, 'message', onMessage)
     lane.on(p, 'exit', onExit)
   }
   function unlisten(p: P): void {
     lane.off(p, 'message', onMessage)
-    lane.off(p, 'exit', onExit)
+    const onExit = exitListeners.get(p)
+    exitListeners.delete(p)
+    if (onExit !== undefined) lane.off(p, 'exit', onExit)
   }
   listen(proc)
 
