@@ -10,6 +10,7 @@ import { createClient } from '../src/renderer/index.js'
 import type { PortReply } from '../src/shared/bridge.js'
 import { SLUICE_CHANNELS } from '../src/shared/protocol.js'
 import { type FakeDocument, FakeElectron } from './fakes/electron.js'
+import { readUntilFailure } from './__shared__/iterate.js'
 
 const counters = { finallies: 0, closes: [] as string[] }
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -236,7 +237,7 @@ describe('serve(): teardown', () => {
     await waitFor(() => counters.finallies === 1, 'the generator to finish')
     expect(w.host.stats()).toMatchObject({ connections: 0, streams: 0 })
     // Main closed its end, so the page learns too.
-    await expect(iterator.next()).rejects.toMatchObject({ name: 'DisconnectedError' })
+    await expect(readUntilFailure(iterator)).rejects.toMatchObject({ name: 'DisconnectedError' })
   })
 
   it('ends the peer when the renderer process is gone, even if no port close comes', async () => {
@@ -333,7 +334,7 @@ describe('serve(): reloads and many windows', () => {
     const { it: oldIterator } = await liveStream(client)
     const doc = await wc.reload()
     await waitFor(() => counters.finallies === 1, 'the old generator to finish')
-    await expect(oldIterator.next()).rejects.toMatchObject({ name: 'DisconnectedError' })
+    await expect(readUntilFailure(oldIterator)).rejects.toMatchObject({ name: 'DisconnectedError' })
     const again = await clientOf(doc!)
     expect(await again.add(20, 22)).toBe(42)
     const { it: newIterator } = await liveStream(again)
@@ -357,7 +358,7 @@ describe('serve(): reloads and many windows', () => {
 
     two.destroy()
     await waitFor(() => counters.finallies === 1, "the second window's generator to finish")
-    await expect(ib.next()).rejects.toMatchObject({ name: 'DisconnectedError' })
+    await expect(readUntilFailure(ib)).rejects.toMatchObject({ name: 'DisconnectedError' })
     const seen: number[] = []
     for (let i = 0; i < 5; i++) seen.push((await ia.next()).value as number)
     expect(seen).toHaveLength(5)

@@ -11,6 +11,7 @@ import { createClient, DisconnectedError } from '../src/renderer/index.js'
 import { SLUICE_CHANNELS } from '../src/shared/protocol.js'
 import { type FakeDocument, FakeElectron, type FakeUtilityProcess } from './fakes/electron.js'
 import type * as FilesApi from './fixtures/utility-api.js'
+import { readUntilFailure } from './__shared__/iterate.js'
 
 const HOST_SCRIPT = new URL('./fixtures/utility-host.ts', import.meta.url).href
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -282,7 +283,7 @@ describe('serve() with a utility host: the host process dies, and comes back', (
     child.crash(139)
     expect(await exited).toBe(139)
 
-    await expect(live.next()).rejects.toBeInstanceOf(DisconnectedError)
+    await expect(readUntilFailure(live)).rejects.toBeInstanceOf(DisconnectedError)
     await expect(pending).rejects.toBeInstanceOf(DisconnectedError)
     expect(w.files.running).toBe(false)
     await expect(w.files.stats()).rejects.toThrow(/exited \(code 139\)/)

@@ -10,6 +10,7 @@ import { createClient, DisconnectedError } from '../src/renderer/index.js'
 import { SLUICE_CHANNELS } from '../src/shared/protocol.js'
 import { type FakeDocument, FakeElectron } from './fakes/electron.js'
 import type * as FilesApi from './fixtures/utility-api.js'
+import { readUntilFailure } from './__shared__/iterate.js'
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const workers: Worker[] = []
@@ -61,12 +62,7 @@ describe('workerHost() over Node MessagePorts', () => {
     expect(await remote.stats()).toMatchObject({ connections: 1, streams: 1 })
     conn.close('the window went away')
     // Items already on their way are still delivered; then the stream fails with the disconnect.
-    await expect(
-      (async () => {
-        for (let i = 0; i < 1000; i++) await it.next()
-        return 'never failed'
-      })(),
-    ).rejects.toBeInstanceOf(DisconnectedError)
+    await expect(readUntilFailure(it)).rejects.toBeInstanceOf(DisconnectedError)
     await waitFor(async () => (await remote.stats()).peers.length === 0, 'the worker to retire the connection')
     expect(await remote.stats()).toMatchObject({ connections: 0, calls: 0, streams: 0, refs: 0 })
     const probe = pair(remote).client
@@ -94,7 +90,7 @@ describe('workerHost() over Node MessagePorts', () => {
     const other = b.client.hashChunks(Infinity, 5)
     const mainSide = new Promise<void>((r) => a.conn.onClose(r))
     await expect(a.client.die(3)).rejects.toBeInstanceOf(DisconnectedError)
-    await expect(live.next()).rejects.toBeInstanceOf(DisconnectedError)
+    await expect(readUntilFailure(live)).rejects.toBeInstanceOf(DisconnectedError)
     await expect(other).rejects.toBeInstanceOf(DisconnectedError)
     await mainSide
     expect(remote.running).toBe(false)

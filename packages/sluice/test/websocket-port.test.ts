@@ -7,6 +7,7 @@ import { WebSocket, WebSocketServer } from 'ws'
 import { createHost, getContext, type Host, webSocketPort, type WebSocketPortOptions } from '../src/main/index.js'
 import { createClient } from '../src/renderer/index.js'
 import { DEFAULT_LIMITS } from '../src/shared/index.js'
+import { readUntilFailure } from './__shared__/iterate.js'
 
 const counters = { finallies: 0 }
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -143,7 +144,7 @@ describe('webSocketPort()', () => {
     ws.close()
     await waitFor(() => counters.finallies === 1, 'the generator to finish')
     await waitFor(() => s.host.stats().peers.length === 0, 'the peer to go')
-    await expect(it.next()).rejects.toMatchObject({ name: 'DisconnectedError' })
+    await expect(readUntilFailure(it)).rejects.toMatchObject({ name: 'DisconnectedError' })
   })
 
   it('refuses a message over maxMessageBytes before parsing it, closing the socket with 1009', async () => {
