@@ -9,9 +9,11 @@
  * - A stream starts with `initialWindow` (64) credits.
  * - The consumer grants again once it has consumed half its window, or at once when its reader waits on an
  *   empty queue (the starvation rule: with it, no window and batch size can deadlock).
- * - The window grows (doubles) at a grant when the consumer keeps up: its queue holds at most a quarter of the
- *   window unread. It never grows while the consumer falls behind, so a stalled consumer holds the producer
- *   to the window it has, and memory per stream is at most one window.
+ * - The window grows (doubles) at a grant when the consumer keeps up: it has waited on an empty queue since the
+ *   last grant (so the window, not the reader, was what held the stream back), or its queue holds at most a
+ *   quarter of the window unread. A starvation grant itself grows it only after the reader drained at least a
+ *   quarter of the window. The window never grows while the consumer falls behind (never starved, queue full),
+ *   so a stalled consumer holds the producer to the window it has, and memory per stream is at most one window.
  * - It is capped in items (`maxWindow`) and in bytes (`maxWindowBytes`, estimated from sampled items), and
  *   shrinks back under the byte cap when items grow.
  *
@@ -62,6 +64,8 @@ export class Window {
   private paced = 0
   /** The item read last, to sample its size at a starvation grant. */
   private last: unknown = undefined
+  /** The reader waited on an empty queue since the last grant: the window is what holds the stream back. */
+  private hungry = false
 
   constructor(
     private readonly flow: Flow,
@@ -78,10 +82,14 @@ export class Window {
 
   /**
    * The reader waits on an empty queue: give back what it consumed now, so the producer never stalls on us.
-   * The window does not grow here: a reader that is starved is waiting on the producer, not on credit.
+   * It grows the window only after the reader drained a good part of it (a quarter): a reader that gets items
+   * one at a time and waits between them is waiting on the producer, not on credit.
    */
   starved(): void {
-    if (this.consumed > 0) this.flush(this.last, 0, false)
+    // Waiting before reading anything since the last grant (the stream's very start) says nothing of the window.
+    if (this.consumed === 0) return
+    this.hungry = true
+    this.flush(this.last, 0, this.consumed * 4 >= this.size)
   }
 
   /**
@@ -101,7 +109,9 @@ export class Window {
     }
     const cap = Math.max(1, Math.min(this.flow.maxWindow, this.itemBytes > 0 ? Math.floor(this.flow.maxWindowBytes / this.itemBytes) : this.flow.maxWindow))
     let n = this.consumed
-    if (mayGrow && this.size < cap && queued * 4 <= this.size) {
+    const keptUp = this.hungry || queued * 4 <= this.size
+    this.hungry = false
+    if (mayGrow && keptUp && this.size < cap) {
       const grow = Math.min(this.size, cap - this.size)
       this.size += grow
       n += grow
