@@ -419,7 +419,7 @@ class HostConnection implements Connection {
       credit: entry.window,
       maxCredit: this.settings.limits.maxCredit,
       outbox: this.outbox,
-      encode: (v) => this.refs.encode(v),
+      push: (v) => this.refs.pushItem('yield', entry.id, v),
       returned: (v) => {
         const live: number[] = []
         const value = this.refs.encode(v, live)

@@ -20,7 +20,6 @@
  * flush at once. The outbox never reorders, so the client sees every yield before the end of its stream.
  */
 import { dispose } from '../shared/dispose.js'
-import type { Encoded } from '../shared/protocol.js'
 import type { Outbox } from '../shared/outbox.js'
 import { Credit } from '../shared/flow/credit.js'
 import { BatchRule } from '../shared/flow/pump.js'
@@ -32,7 +31,8 @@ export interface DriverHooks {
   credit: number
   maxCredit: number
   outbox: Outbox
-  encode: (value: unknown) => Encoded
+  /** Encodes one yield into the outbox (RefTable.pushItem). Throws, sending nothing, when it cannot be sent. */
+  push: (value: unknown) => void
   /**
    * Sends the generator's return value after its yields (and flushes), holding the call open while live values
    * in it last. Throws, sending nothing, when the value cannot be sent.
@@ -87,7 +87,7 @@ async function drive(entry: Call, state: StreamState, hooks: DriverHooks): Promi
         hooks.finish(undefined)
         return
       }
-      hooks.outbox.pushItem('yield', id, hooks.encode(step.value))
+      hooks.push(step.value)
       if (batch.sentOne(credit.available)) hooks.outbox.flush()
     }
   } catch (e) {

@@ -331,6 +331,24 @@ function plain(v: unknown, refs?: RefSlot[]): Encoded {
   return out
 }
 
+/** What `copyItem` returns for a value that needs the full encoder. */
+export const NEEDS_ENCODING: unique symbol = Symbol('needs encoding')
+
+/**
+ * The fast path for a stream item, with no allocation but the copy itself: the snapshot of a value structured
+ * clone carries faithfully, or NEEDS_ENCODING. `copyItemShared()` then says whether it kept binary by
+ * reference (see SHARED_BYTES): such an item must be posted before its producer runs again.
+ */
+export function copyItem(value: unknown, maxNodes = DEFAULT_MAX_NODES): unknown {
+  const fast = copyPlain(value, maxNodes)
+  return fast === NOT_PLAIN ? NEEDS_ENCODING : fast
+}
+
+/** Whether the last copyItem (or any fast copy) kept binary by reference. */
+export function copyItemShared(): boolean {
+  return lastShared
+}
+
 /** The fast path alone: `{ v }` for a value structured clone carries faithfully, else undefined. */
 export function encodePlain(value: unknown, maxNodes = DEFAULT_MAX_NODES): Encoded | undefined {
   const fast = copyPlain(value, maxNodes)

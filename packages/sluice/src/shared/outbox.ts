@@ -56,17 +56,32 @@ export class Outbox {
     this.added(1)
   }
 
+  /**
+   * Adds one plain item (already a snapshot, see codec.ts copyItem) to stream `id`: the hot path, with no
+   * wrapper per item. `shared`: it holds binary by reference and must leave now.
+   */
+  pushPlainItem(tag: 'yield' | 'ref-push', id: number, value: unknown, shared: boolean): void {
+    if (this.closed) return
+    this.itemsFrame(tag, id).items.push(value)
+    if (shared) return this.flush()
+    this.added(1, this.options.itemSchedule ?? this.options.schedule)
+  }
+
+  /** The frame the next item of stream `id` goes into: the last one when it is that stream's, else a new one. */
+  private itemsFrame(tag: 'yield' | 'ref-push', id: number): Items {
+    const last = this.frames[this.frames.length - 1]
+    if (last !== undefined && last.t === tag && (tag === 'yield' ? (last as { id: number }).id : (last as { ref: number }).ref) === id) {
+      return last as Items
+    }
+    const frame = tag === 'yield' ? ({ t: 'yield', id, items: [] } as Items) : ({ t: 'ref-push', ref: id, items: [] } as Items)
+    this.frames.push(frame as Frame)
+    return frame
+  }
+
   /** Adds one item to stream `id`, extending the last frame when it is the same stream's `yield` or `ref-push`. */
   pushItem(tag: 'yield' | 'ref-push', id: number, item: Encoded): void {
     if (this.closed) return
-    const last = this.frames[this.frames.length - 1]
-    let frame: Items
-    if (last !== undefined && last.t === tag && (tag === 'yield' ? (last as { id: number }).id : (last as { ref: number }).ref) === id) {
-      frame = last as Items
-    } else {
-      frame = tag === 'yield' ? { t: 'yield', id, items: [] } as Items : { t: 'ref-push', ref: id, items: [] } as Items
-      this.frames.push(frame as Frame)
-    }
+    const frame = this.itemsFrame(tag, id)
     if (item.m !== undefined || item.r !== undefined) {
       const extra: Omit<Encoded, 'v'> = {}
       if (item.m !== undefined) extra.m = item.m

@@ -20,7 +20,7 @@
  *   runs), every imported promise, stream and channel fails with the disconnect error, and every proxy
  *   function rejects its calls.
  */
-import { decode, decodeItems, DEFAULT_MAX_NODES, encode, encodePlain } from '../codec.js'
+import { copyItem, copyItemShared, decode, decodeItems, DEFAULT_MAX_NODES, encode, encodePlain, NEEDS_ENCODING } from '../codec.js'
 import { dispose } from '../dispose.js'
 import { ProtocolError } from '../errors.js'
 import type { Flow } from '../flow/window.js'
@@ -135,6 +135,13 @@ export class RefTable implements RefContext {
       dispose(value, e)
       throw e
     }
+  }
+
+  /** Encodes one stream item into the outbox: plain data on the allocation-free path, the rest in full. */
+  pushItem(tag: 'yield' | 'ref-push', id: number, value: unknown): void {
+    const copy = copyItem(value, this.limits.maxValueNodes)
+    if (copy !== NEEDS_ENCODING) return this.outbox.pushPlainItem(tag, id, copy, copyItemShared())
+    this.outbox.pushItem(tag, id, this.encode(value))
   }
 
   decode(value: Encoded): unknown {
