@@ -146,3 +146,16 @@ describe('workerHost() behind serve(): the MessagePortMain is relayed', () => {
     files.close()
   })
 })
+
+describe('a Worker handed to createHost().connect()', () => {
+  it('is refused with an error that says what to use instead, not "port.start is not a function"', async () => {
+    const { createHost } = await import('../src/main/index.js')
+    const { Worker } = await import('node:worker_threads')
+    const worker = new Worker('setTimeout(() => {}, 10)', { eval: true })
+    try {
+      expect(() => createHost({}).connect(worker as never)).toThrow(/a Worker or a utility process is not a port\. In main, use workerHost\(worker\)/)
+    } finally {
+      await worker.terminate()
+    }
+  })
+})

@@ -68,6 +68,13 @@ export function toPort(like: PortLike): Port {
   }
   if (typeof (like as MessagePortMainLike).on === 'function') {
     const port = like as MessagePortMainLike
+    if (typeof port.start !== 'function') {
+      // A worker_threads Worker or a UtilityProcess looks like a port (postMessage, on) but is not one.
+      throw new TypeError(
+        'sluice: expected a MessagePort, a MessagePortMain or a sluice Port, and this has no start(): a Worker or a utility process is not a port. ' +
+          'In main, use workerHost(worker) / utilityHost(child) with serve(api, { hosts }); inside the worker, serveWorker(api); or hand createHost().connect() one end of a MessageChannel.',
+      )
+    }
     return adapt(
       port,
       (type, fn) => port.on(type, fn),
