@@ -11,12 +11,12 @@ import { build } from 'esbuild'
 const root = fileURLToPath(new URL('..', import.meta.url))
 /** Bytes, min+gzip. About 10% above the size when the budget was set, so growth is a decision, not drift. */
 const BUDGET: Record<string, { file: string; bytes: number }> = {
-  // Raised once, on purpose: main gained off-main hosts (utilityHost/serveUtility, about 1.5 kB), the call
-  // lifecycle and the flow engine; the renderer gained routing and the adaptive window (about 1.3 kB).
+  // Raised on purpose: main gained off-main hosts (utilityHost/serveUtility, about 1.5 kB), the call
+  // lifecycle, the flow engine and the preload diagnostics; the renderer gained routing and the adaptive window.
   sluice: { file: 'dist/shared/index.js', bytes: 5_200 },
-  'sluice/main': { file: 'dist/main/index.js', bytes: 24_500 },
-  'sluice/preload': { file: 'dist/preload/index.js', bytes: 19_500 },
-  'sluice/renderer': { file: 'dist/renderer/index.js', bytes: 19_500 },
+  'sluice/main': { file: 'dist/main/index.js', bytes: 26_000 },
+  'sluice/preload': { file: 'dist/preload/index.js', bytes: 20_000 },
+  'sluice/renderer': { file: 'dist/renderer/index.js', bytes: 20_000 },
 }
 
 const rows: string[] = []
