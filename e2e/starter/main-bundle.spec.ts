@@ -1,119 +1,31 @@
 /**
- * The starter's built main bundle (out/main/index.js), run in Node with a stand-in for the `electron` module:
- * what only a real Electron would otherwise show. The bundle must need no package at run time, find `electron`
- * through the CJS `require` (serve() looks it up lazily), create its window with the security defaults, serve
- * the api to an allowed file:// frame, refuse other origins, keep navigation inside the app and open no
- * window. The real thing runs in e2e/electron wherever an Electron binary exists. Needs `npm run build`.
+ * The starter's built main bundle (out/main/index.js), run in Node with a stand-in for the `electron` module
+ * (e2e/support/fake-electron.ts): what only a real Electron would otherwise show. The bundle must need no
+ * package at run time, find `electron` through the CJS `require` (serve() looks it up lazily), create its
+ * window with the security defaults, serve the api to an allowed file:// frame, refuse other origins, keep
+ * navigation inside the app and open no window. The real thing runs in e2e/electron wherever an Electron
+ * binary exists. Needs `npm run build`.
  */
 import { EventEmitter } from 'node:events'
-import { existsSync, readFileSync } from 'node:fs'
+import { builtinModules } from 'node:module'
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import vm from 'node:vm'
-import { MessageChannel, type MessagePort } from 'node:worker_threads'
 import { expect, test } from '@playwright/test'
+import { hello, loadMainBundle } from '../support/fake-electron'
 
 const root = join(__dirname, '../..')
 
-/** MessagePortMain: an EventEmitter with start(); messages arrive as { data }. */
-class PortMain extends EventEmitter {
-  constructor(readonly inner: MessagePort) {
-    super()
-    inner.on('close', () => this.emit('close'))
-  }
-  postMessage(message: unknown) {
-    this.inner.postMessage(message)
-  }
-  start() {
-    this.inner.on('message', (data: unknown) => this.emit('message', { data, ports: [] }))
-  }
-  close() {
-    this.inner.close()
-  }
-}
-
 test("the starter's main bundle wires its window, serve() and the navigation rules", async () => {
-  const windows: { options: { webPreferences?: Record<string, unknown> }; loaded: unknown[] }[] = []
-  const opened: string[] = []
-  const app = Object.assign(new EventEmitter(), {
-    isPackaged: false,
-    getAppPath: () => root,
-    whenReady: () => Promise.resolve(),
-    quit: () => {},
-  })
-  class BrowserWindow extends EventEmitter {
-    static getAllWindows = () => windows
-    readonly record: (typeof windows)[number]
-    webContents = new EventEmitter()
-    constructor(options: { webPreferences?: Record<string, unknown> }) {
-      super()
-      this.record = { options, loaded: [] }
-      windows.push(this.record)
-    }
-    loadFile(...args: unknown[]) {
-      this.record.loaded.push(['file', ...args])
-      return Promise.resolve()
-    }
-    loadURL(...args: unknown[]) {
-      this.record.loaded.push(['url', ...args])
-      return Promise.resolve()
-    }
-    isDestroyed = () => false
-    focus() {}
-  }
-  const ipcMain = new EventEmitter()
-  const electron = {
-    app,
-    BrowserWindow,
-    ipcMain,
-    shell: { openExternal: async (url: string) => void opened.push(url) },
-    MessageChannelMain: class {
-      port1: PortMain
-      port2: PortMain
-      constructor() {
-        const { port1, port2 } = new MessageChannel()
-        this.port1 = new PortMain(port1)
-        this.port2 = new PortMain(port2)
-      }
-    },
-  }
-
-  const required: string[] = []
-  const fakeRequire = (id: string): unknown => {
-    required.push(id)
-    if (id === 'electron') return electron
-    if (id.startsWith('node:') || ['url', 'path', 'fs', 'module'].includes(id)) return require(id)
+  const loaded = await loadMainBundle(join(root, 'out/main/index.js'), (id) => {
+    if (id.startsWith('node:') || builtinModules.includes(id)) return require(id)
     throw new Error(`the main bundle should need no package at run time, but required ${id}`)
-  }
-  // serve() checks that it runs in Electron's main process: make this worker look like one, for this test only.
-  const proc = process as NodeJS.Process & { type?: string }
-  Object.defineProperty(process.versions, 'electron', { value: '45.4.1', configurable: true })
-  proc.type = 'browser'
-  const devServer = process.env['ELECTRON_RENDERER_URL']
-  Reflect.deleteProperty(process.env, 'ELECTRON_RENDERER_URL')
-  const restore = () => {
-    delete (process.versions as Record<string, string | undefined>)['electron']
-    Reflect.deleteProperty(proc, 'type')
-    if (devServer !== undefined) (process.env as Record<string, string>)['ELECTRON_RENDERER_URL'] = devServer
-  }
+  })
+  const { windows, app, opened, required } = loaded
   try {
-    await checkBundle()
-  } finally {
-    restore()
-  }
-
-  async function checkBundle() {
-    const code = readFileSync(join(root, 'out/main/index.js'), 'utf8')
-    const run = vm.runInThisContext(`(function (exports, require, module, __filename, __dirname) {\n${code}\n})`, {
-      filename: 'out/main/index.js',
-    }) as (...args: unknown[]) => void
-    const module = { exports: {} }
-    run(module.exports, fakeRequire, module, join(root, 'out/main/index.js'), join(root, 'out/main'))
-    await new Promise((r) => setImmediate(r))
-
     // Packages are bundled: only electron and Node built-ins are required. electron twice: once by the app's
     // own import, once by serve()'s lazy lookup (which went through the bundle's CJS require).
-    expect(required.filter((id) => !id.startsWith('node:'))).toEqual(['electron', 'electron'])
+    expect(required.filter((id) => !id.startsWith('node:') && !builtinModules.includes(id))).toEqual(['electron', 'electron'])
 
     // One main window, with the security defaults and the built preload and page.
     expect(windows).toHaveLength(1)
@@ -127,32 +39,12 @@ test("the starter's main bundle wires its window, serve() and the navigation rul
     const warnings: string[] = []
     console.warn = (m: string) => void warnings.push(m)
     try {
-      const hello = (url: string, origin: string) =>
-        new Promise<{ reply: unknown; port?: PortMain }>((resolve) => {
-          const frame = {
-            url,
-            origin,
-            processId: 7,
-            routingId: 1,
-            frameTreeNodeId: 1,
-            parent: null,
-            postMessage: (_channel: string, reply: unknown, transfer: PortMain[] = []) => resolve({ reply, port: transfer[0] }),
-          }
-          const sender = Object.assign(new EventEmitter(), { id: 1, isDestroyed: () => false })
-          ipcMain.emit('sluice:hello', { sender, senderFrame: frame }, 5)
-        })
-      const ok = await hello(`file://${join(root, 'out/renderer/index.html')}`, 'file://')
-      expect(ok.reply).toEqual({ request: 5 })
-      const answer = new Promise<unknown>((resolve) => ok.port!.inner.once('message', resolve))
-      ok.port!.inner.postMessage([{ t: 'call', id: 1, path: ['greet'], args: { v: ['Ada'] } }])
-      const [frame] = (await answer) as [{ t: string; id: number; value: { v: string } }]
-      expect(frame).toMatchObject({ t: 'result', id: 1 })
-      expect(frame.value.v).toBe('Hello, Ada, from Electron 45.4.1')
-      ok.port!.inner.close()
-
-      const refused = await hello('https://evil.example/', 'https://evil.example')
-      expect(refused.port).toBeUndefined()
-      expect(refused.reply).toMatchObject({ refused: expect.stringContaining('https://evil.example') })
+      const answer = (await hello(loaded, `file://${join(root, 'out/renderer/index.html')}`, 'file://', [
+        { t: 'call', id: 1, path: ['greet'], args: { v: ['Ada'] } },
+      ])) as [{ t: string; id: number; value: { v: string } }]
+      expect(answer[0]).toMatchObject({ t: 'result', id: 1 })
+      expect(answer[0].value.v).toBe('Hello, Ada, from Electron 45.4.1')
+      await expect(hello(loaded, 'https://evil.example/', 'https://evil.example', [])).rejects.toThrow(/no port: .*https:\/\/evil\.example/)
       expect(warnings.join('\n')).toMatch(/refused a port/)
     } finally {
       console.warn = warn
@@ -175,5 +67,7 @@ test("the starter's main bundle wires its window, serve() and the navigation rul
     expect(openHandler!({ url: 'https://electronjs.org/' })).toEqual({ action: 'deny' })
     expect(opened).toEqual(['https://electronjs.org/'])
     expect(windows).toHaveLength(1)
+  } finally {
+    loaded.restore()
   }
 })
