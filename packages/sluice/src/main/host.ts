@@ -333,10 +333,11 @@ class HostConnection implements Connection {
   }
 
   /**
-   * Finds `path` in the api. What is callable, exactly: a function held in an own, enumerable data property
-   * (never a getter, which would run here) of the api or of a namespace inside it, where a namespace is a
-   * plain object or a module namespace, reached the same way. So a class's static methods, the fields of an
-   * exported class instance, inherited members and `__proto__`/`constructor`/`prototype` are never callable.
+   * Finds `path` in the api. What is callable, exactly: a function held in an own, enumerable data property, or
+   * in an export binding (see isExportBinding; no other getter is ever run here), of the api or of a namespace
+   * inside it, where a namespace is a plain object or a module namespace, reached the same way. So a class's
+   * static methods, the fields of an exported class instance, inherited members and
+   * `__proto__`/`constructor`/`prototype` are never callable.
    * Returns the function, or an error message naming the method.
    */
   private resolve(path: string[]): { fn: Function; self: unknown } | string {
@@ -378,21 +379,23 @@ class HostConnection implements Connection {
       // live in it (a returned stream's source, a channel's onClose, a promise that follows the aborted signal).
       dispose(value, entry.reason)
     } else {
-      const live: number[] = []
-      let encoded: Encoded
       try {
-        encoded = this.refs.encode(value, live)
+        this.answer(entry, 'result', value)
       } catch (e) {
         return this.fail(entry, new TypeError(`sluice: api.${entry.method} returned a value that cannot be sent: ${(e as Error).message}`))
       }
-      this.outbox.push({ t: 'result', id: entry.id, value: encoded })
-      this.hold(entry, live)
     }
     this.finish(entry, undefined)
   }
 
-  /** The call was answered with `live` refs in its value: it lives (settles) until each of them has ended. */
-  private hold(entry: Call, live: number[]): void {
+  /**
+   * Sends a call's value (a handler's result, or a generator's return after its yields). Throws, sending
+   * nothing, when it cannot be sent. With live refs in it, the call lives (settles) until each has ended.
+   */
+  private answer(entry: Call, t: 'result' | 'return', value: unknown): void {
+    const live: number[] = []
+    this.outbox.push({ t, id: entry.id, value: this.refs.encode(value, live) })
+    if (t === 'return') this.outbox.flush()
     entry.answered(live)
     for (const ref of live) {
       this.refs.watch(ref, () => {
@@ -416,17 +419,10 @@ class HostConnection implements Connection {
       return
     }
     startStream(entry, iterable, {
-      credit: entry.window,
       maxCredit: this.settings.limits.maxCredit,
       outbox: this.outbox,
       push: (v) => this.refs.pushItem('yield', entry.id, v),
-      returned: (v) => {
-        const live: number[] = []
-        const value = this.refs.encode(v, live)
-        this.outbox.push({ t: 'return', id: entry.id, value })
-        this.outbox.flush()
-        this.hold(entry, live)
-      },
+      returned: (v) => this.answer(entry, 'return', v),
       fail: (e) => this.fail(entry, e),
       finish: (reason) => this.finish(entry, reason),
     })

@@ -27,8 +27,6 @@ import type { Call, StreamState } from './call.js'
 import { contextFollowsAwait, contextStore } from './context.js'
 
 export interface DriverHooks {
-  /** The window the client asked for (already checked against limits.maxCredit). */
-  credit: number
   maxCredit: number
   outbox: Outbox
   /** Encodes one yield into the outbox (RefTable.pushItem). Throws, sending nothing, when it cannot be sent. */
@@ -58,7 +56,7 @@ export function startStream(entry: Call, iterable: AsyncIterable<unknown>, hooks
   } catch (e) {
     return hooks.fail(e)
   }
-  const state: StreamState = { iterator, credit: new Credit(hooks.credit, hooks.maxCredit) }
+  const state: StreamState = { iterator, credit: new Credit(entry.window, hooks.maxCredit) }
   entry.stream = state
   void contextStore.run(entry, () => drive(entry, state, hooks))
 }

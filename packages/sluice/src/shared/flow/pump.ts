@@ -3,7 +3,6 @@
  * while it holds credit (credit.ts), and posts what it read in batches.
  */
 import { dispose } from '../dispose.js'
-import type { Encoded } from '../protocol.js'
 import { Credit } from './credit.js'
 
 /** A source an Outbound reads from: a ReadableStream reader or an async iterator. */
@@ -13,11 +12,11 @@ export interface Source {
 }
 
 export interface OutboundLink {
-  push(item: Encoded): void
+  /** Encodes one item into the connection's outbox. Throws, sending nothing, when it cannot be sent. */
+  push(value: unknown): void
   /** Posts what was pushed so far. */
   flush(): void
   end(error?: unknown): void
-  encode(value: unknown): Encoded
 }
 
 /**
@@ -88,7 +87,7 @@ export class Outbound {
           this.link.end()
           return
         }
-        this.link.push(this.link.encode(step.value))
+        this.link.push(step.value)
         if (this.batch.sentOne(this.credit.available)) this.link.flush()
       }
     } catch (e) {

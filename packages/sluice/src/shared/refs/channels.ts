@@ -8,7 +8,7 @@ import type { LiveRef, RefContext } from './live.js'
 
 function link(ctx: RefContext, id: number): ChannelLink {
   return {
-    push: (value) => ctx.outbox.pushItem('ref-push', id, ctx.encode(value)),
+    push: (value) => ctx.pushItem('ref-push', id, value),
     pull: (n) => ctx.outbox.push({ t: 'ref-pull', ref: id, n }),
     end: () => {
       ctx.outbox.push({ t: 'ref-end', ref: id })

@@ -15,6 +15,8 @@ export interface RefContext {
   /** The most credit the peer may hold granted to one of our producers (limits.maxCredit). */
   readonly maxCredit: number
   encode(value: unknown): Encoded
+  /** Encodes one stream item into the outbox, plain data on the allocation-free path (RefTable.pushItem). */
+  pushItem(tag: 'yield' | 'ref-push', id: number, value: unknown): void
   decode(value: Encoded): unknown
   wireError(e: unknown): WireError
   /** Forgets ref `id` from the table (exported or imported): its limit slot frees and watchers hear of it. */

@@ -23,13 +23,12 @@ export class ExportedStream implements LiveRef {
     this.out = new Outbound(
       source,
       {
-        push: (item) => ctx.outbox.pushItem('ref-push', id, item),
+        push: (value) => ctx.pushItem('ref-push', id, value),
         flush: () => ctx.outbox.flush(),
         end: (error) => {
           ctx.forget(id)
           ctx.outbox.push(error === undefined ? { t: 'ref-end', ref: id } : { t: 'ref-end', ref: id, error: ctx.wireError(error) })
         },
-        encode: (v) => ctx.encode(v),
       },
       ctx.maxCredit,
     )
