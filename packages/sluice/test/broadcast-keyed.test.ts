@@ -95,8 +95,10 @@ describe.each(pairs)('keyed Broadcast over $name', (factory) => {
     await expect.poll(() => got.length).toBe(1)
     await publishRange(peer, 'S', 2, 1000)
     // Stalled: the page's credit is used up, the host holds the subscriber's window, and no more.
+    // (A grant still on its way may let the driver take a few more from the queue: at most, not exactly.)
     const held = await peer.api.keyed.probe(['S'])
-    expect(held).toMatchObject({ behind: 1, queued: 16 })
+    expect(held.behind).toBe(1)
+    expect(held.queued).toBeLessThanOrEqual(16)
     release()
     await expect.poll(() => got.at(-1)).toEqual({ kind: 'value', key: 'S', seq: 1000, value: 1000 })
     expect(checkCoverage(got, 1, 1000)).toBe(1)
@@ -153,7 +155,9 @@ describe.each(pairs)('keyed Broadcast over $name', (factory) => {
     expect(checkCoverage(yGot, 1, 300)).toBe(0)
     expect(yGot.every((m) => m.key === 'Y')).toBe(true)
     // The stalled one fell behind on X alone: reading now, it gets its gap and X's latest value.
-    expect(await fast.api.keyed.probe(['X', 'Y'])).toMatchObject({ behind: 1, queued: 4, counts: [1, 0] })
+    const held = await fast.api.keyed.probe(['X', 'Y'])
+    expect(held).toMatchObject({ behind: 1, counts: [1, 0] })
+    expect(held.queued).toBeLessThanOrEqual(4)
     const xGot = await readTo(x, 300)
     expect(checkCoverage(xGot, 1, 300)).toBe(1)
     expect(xGot.every((m) => m.key === 'X')).toBe(true)
@@ -200,7 +204,9 @@ describe.each(pairs)('keyed Broadcast over $name', (factory) => {
     const it = gone.api.keyed.subscribe('D', { window: 8 })[Symbol.asyncIterator]()
     await subscribed(observer, ['D'])
     await publishRange(observer, 'D', 1, 200, 5) // never read: the page's credit, then the host's window fill
-    expect(await observer.api.keyed.probe(['D'])).toMatchObject({ counts: [1], queued: 8, behind: 1 })
+    const held = await observer.api.keyed.probe(['D'])
+    expect(held).toMatchObject({ counts: [1], behind: 1 })
+    expect(held.queued).toBeLessThanOrEqual(8)
     gone.port.close()
     await expect.poll(async () => observer.api.keyed.probe(['D'])).toMatchObject({ counts: [0], queued: 0, behind: 0 })
     await pair.waitFor((s) => s.connections === 1 && s.streams === 0 && s.calls === 0 && s.refs === 0)
@@ -218,7 +224,8 @@ describe.each(pairs)('keyed Broadcast over $name', (factory) => {
     }
     // 10,000 keys published: the subscribed one is kept, plus the 8 (maxKeys) most recent others.
     const probe = await peer.api.keyed.probe(['M', 'k0-0', 'k19-499', 'k19-492', 'k19-491'])
-    expect(probe).toMatchObject({ keys: 9, subscribers: 1, queued: 16, behind: 1 })
+    expect(probe).toMatchObject({ keys: 9, subscribers: 1, behind: 1 })
+    expect(probe.queued).toBeLessThanOrEqual(16)
     expect(probe.last).toEqual([{ seq: 2000, value: 2000 }, undefined, { seq: 1, value: 19 }, { seq: 1, value: 19 }, undefined])
     // The stalled subscriber catches up: what its credit and window held, one gap, the latest value.
     const got = await readTo(it, 2000)
