@@ -537,3 +537,9 @@ export const createNote = validated(
     return note
   },
 )
+
+// ---------------------------------------------------------------------------------------------------------------
+// A keyed broadcast: per-symbol quotes, with seqs and gap markers (src/main/quotes.ts)
+// ---------------------------------------------------------------------------------------------------------------
+
+export { quotes } from './quotes'

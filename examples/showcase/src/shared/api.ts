@@ -17,4 +17,5 @@ export type AppApi = Client<Api>
 export type { FileProgress, Note, ProcessSummary, Pulse, SearchMatch, SearchRoot, SearchSummary, TokenSummary, UploadSummary } from '../main/api'
 export type { DashboardStats } from '../main/feeds'
 export type { HashProgress, HashResult } from '../main/hashing'
+export type { Quote, QuoteSymbol } from '../main/quotes'
 export type { AppEvents } from './events'

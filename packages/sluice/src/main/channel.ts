@@ -1,5 +1,5 @@
 /**
- * The host's side of channels: `Channel` (one client) and `Broadcast` (many).
+ * The host's side of channels: `Channel` (one client). `Broadcast` (many) is in broadcast.ts.
  */
 import { ChannelCore, type ChannelEnd } from '../shared/channel.js'
 import { channelEndMarker } from '../shared/codec.js'
@@ -17,46 +17,5 @@ export class Channel<In = unknown, Out = unknown> extends ChannelCore<Out, In> {
   constructor(options: { window?: number } = {}) {
     super(options.window ?? 64)
     this.client = { [channelEndMarker]: true, core: this } as unknown as ChannelEnd<In, Out>
-  }
-}
-
-/**
- * Process: Main (any host).
- * Sends the same values to many clients: each `subscribe()` opens a channel for one client, and `send()`
- * delivers to every open one. A client with no room left misses that value rather than holding the others
- * back (right for live dashboards, where the next value supersedes this one). Closed channels drop out.
- * @see sluice/docs/primitives.md#broadcast
- */
-export class Broadcast<T> {
-  private readonly channels = new Set<Channel<never, T>>()
-
-  /** A new channel for one client: return the result from a handler. */
-  subscribe(options?: { window?: number }): ChannelEnd<never, T> {
-    const channel = new Channel<never, T>(options)
-    this.channels.add(channel)
-    channel.onClose(() => this.channels.delete(channel))
-    return channel.client
-  }
-
-  /** Sends `value` to every subscriber with room; returns how many it reached. */
-  send(value: T): number {
-    let reached = 0
-    for (const channel of this.channels) {
-      if (channel.hasRoom()) {
-        void channel.send(value).catch(() => {})
-        reached++
-      }
-    }
-    return reached
-  }
-
-  /** Open subscribers. */
-  get size(): number {
-    return this.channels.size
-  }
-
-  /** Closes every subscriber's channel. */
-  close(): void {
-    for (const channel of [...this.channels]) channel.close()
   }
 }

@@ -10,6 +10,7 @@ import { connectionOf, createProxy } from './proxy.js'
 
 export type { ClientOptions } from './client.js'
 export type { Events } from './events.js'
+export type { BroadcastMessage } from '../shared/broadcast.js'
 export type { ChannelEnd } from '../shared/channel.js'
 export type { Client, StreamCall } from '../shared/types.js'
 export { release } from '../shared/refs/functions.js'

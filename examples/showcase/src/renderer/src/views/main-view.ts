@@ -7,6 +7,7 @@ import { hostStats } from './host-stats'
 import { noticesPanel } from './notices'
 import { notesPanel } from './notes'
 import { processPanel } from './process'
+import { quotesPanel } from './quotes'
 import { reportPanel } from './report'
 import { searchPanel } from './search'
 import { streamsPanel } from './streams'
@@ -42,6 +43,7 @@ export function mainView(): HTMLElement {
     notesPanel(),
     noticesPanel(),
     dashboardPanel(),
+    quotesPanel(),
   )
   const tabs = tabBar([
     { id: 'generators', label: 'Generators', panel: generators },
