@@ -24,8 +24,8 @@ const ignore = (): void => {}
 // The host's download(...)
 // ===============================================================================================================
 
-/** The bytes of a download: all at once, a Blob (read lazily), or a stream of chunks. */
-export type DownloadBody = Uint8Array | ArrayBuffer | Blob | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>
+/** The bytes of a download: all at once (a string is sent as UTF-8), a Blob (read lazily), or a stream of chunks. */
+export type DownloadBody = string | Uint8Array | ArrayBuffer | Blob | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>
 
 /** How a download presents itself to the page. */
 export interface DownloadOptions {
@@ -51,9 +51,10 @@ export class Download {
   readonly size: number | undefined
   readonly lastModified: number
   /** @internal */
-  readonly body: DownloadBody
+  readonly body: Exclude<DownloadBody, string>
 
   constructor(body: DownloadBody, options: DownloadOptions = {}) {
+    if (typeof body === 'string') body = new TextEncoder().encode(body)
     const known = body instanceof Uint8Array || body instanceof ArrayBuffer ? body.byteLength : typeof Blob === 'function' && body instanceof Blob ? body.size : undefined
     if (known === undefined && !isStreamBody(body)) {
       throw new TypeError('sluice: download(): the body must be a Uint8Array, an ArrayBuffer, a Blob, a ReadableStream or an async iterable of Uint8Array')
@@ -63,7 +64,7 @@ export class Download {
       throw new RangeError(`sluice: download(): options.size is ${options.size} but the body holds ${known} bytes`)
     }
     this.body = body
-    this.type = options.type ?? (typeof Blob === 'function' && body instanceof Blob ? body.type : '') ?? ''
+    this.type = options.type ?? (typeof Blob === 'function' && body instanceof Blob ? body.type : '')
     if (this.type === '') this.type = 'application/octet-stream'
     this.name = options.name ?? (typeof File === 'function' && body instanceof File ? body.name : undefined)
     this.size = known ?? options.size
