@@ -208,6 +208,22 @@ describe.each(pairs)('Files and Blobs ($name)', (factory) => {
     expect(probe.closes).toHaveLength(1)
   })
 
+  it('a download the page drops unread is cancelled when it is garbage-collected', async () => {
+    await using pair = await factory.make()
+    const { api } = pair.connect()
+    await (async () => {
+      const dl = await api.streamedDownload(1_000_000, 1000)
+      expect(dl.name).toBe('stream.bin')
+    })()
+    await pair.waitFor((s) => s.refs === 1)
+    for (let i = 0; i < 20; i++) {
+      globalThis.gc?.()
+      await sleep(20)
+      if ((await pair.stats()).refs === 0) break
+    }
+    await pair.waitFor((s) => s.refs === 0 && s.calls === 0)
+  })
+
   it('a download that sends fewer bytes than it declared fails the page\'s read clearly', async () => {
     await using pair = await factory.make()
     const { api } = pair.connect()

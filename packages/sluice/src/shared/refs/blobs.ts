@@ -188,7 +188,8 @@ export class ImportedBlob implements LiveRef {
   readonly kind = 'blob'
   private readonly in: Inbound<Uint8Array>
   private received = 0
-  readonly value: IncomingBlob
+  /** Handed out once (take()): the table must not keep it alive, or an unread one could never be collected. */
+  private value: IncomingBlob | undefined
   private readonly size: number | undefined
 
   constructor(
@@ -222,6 +223,13 @@ export class ImportedBlob implements LiveRef {
       this.value = new RemoteFile(m, chunks)
       if (side === 'client') imports++
     }
+  }
+
+  /** The value for the decoded message; from then on only its holder keeps it alive. */
+  take(): IncomingBlob {
+    const value = this.value!
+    this.value = undefined
+    return value
   }
 
   push(items: unknown[]): boolean {
@@ -274,6 +282,16 @@ const concat = (chunks: Uint8Array[], total: number): Uint8Array => {
   return out
 }
 
+/**
+ * A blob dropped unread (its holder let go of it, and it was never read) is cancelled when it is collected,
+ * so the other side's source stops and the call that sent it can close. Once a read starts, the reader owns
+ * the transfer: a stream outlives the object it came from.
+ */
+const unread =
+  typeof FinalizationRegistry === 'function'
+    ? new FinalizationRegistry<Chunks>((chunks) => chunks.cancel(new Error('sluice: a file or download was dropped unread')))
+    : undefined
+
 /** The readers a RemoteFile and a RemoteDownload share: bytes from the other side, read once, as they arrive. */
 export class IncomingBlob {
   /** The file name; `''` for a Blob that was not a File. */
@@ -298,6 +316,7 @@ export class IncomingBlob {
     this.lastModified = meta.lastModified ?? 0
     this.#file = meta.name !== undefined
     this.#chunks = chunks
+    unread?.register(this, chunks, this)
   }
 
   /** Calls `fn(loaded, size)` after each chunk is read. Returns a function that removes it. */
@@ -391,6 +410,7 @@ export class IncomingBlob {
   }
 
   #take(by: string): void {
+    unread?.unregister(this)
     if (this.#readBy !== undefined) {
       throw new TypeError(
         `sluice: ${by}: ${this.#file ? `the file '${this.name}'` : 'this blob'} was already ${this.#readBy === 'cancel()' ? 'cancelled or released' : `read with ${this.#readBy}`}; bytes from the other side can be read once (keep them if you need them twice)`,

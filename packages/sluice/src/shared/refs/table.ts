@@ -298,7 +298,7 @@ export class RefTable implements RefContext {
       case 'blob': {
         const entry = new ImportedBlob(this, id, at, this.options.side)
         this.add(this.imported, id, entry)
-        return entry.value
+        return entry.take()
       }
       case 'channel': {
         const entry = ChannelRef.imported(this, id)
