@@ -208,6 +208,24 @@ describe.each(pairs)('Files and Blobs ($name)', (factory) => {
     expect(probe.closes).toHaveLength(1)
   })
 
+  it('a page that stalls on a download holds the host to its byte window', async () => {
+    await using pair = await factory.make()
+    const { api } = pair.connect({ client: { flow: { maxWindowBytes: 2 * MiB } } })
+    await api.blobReset()
+    const dl = await api.streamedDownload(10_000, CHUNK)
+    const reader = dl.stream().getReader()
+    await reader.read()
+    await sleep(300)
+    // One chunk read, a window of 2 MiB (8 chunks) granted; the ReadableStream body may hold a chunk or two.
+    const produced = (await api.blobProbe()).bodyBytes
+    expect(produced).toBeGreaterThan(0)
+    expect(produced).toBeLessThanOrEqual(2 * MiB + 3 * CHUNK)
+    await sleep(200)
+    expect((await api.blobProbe()).bodyBytes).toBe(produced)
+    await reader.cancel()
+    await pair.waitFor((s) => s.refs === 0 && s.calls === 0)
+  })
+
   it('a download the page drops unread is cancelled when it is garbage-collected', async () => {
     await using pair = await factory.make()
     const { api } = pair.connect()
