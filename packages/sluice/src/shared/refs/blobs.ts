@@ -302,11 +302,11 @@ export class IncomingBlob {
   readonly lastModified: number
   /** Bytes read so far. */
   loaded = 0
-  readonly #chunks: Chunks
-  readonly #file: boolean
-  #readBy: string | undefined
-  #cancelled: unknown
-  #progress: ((loaded: number, total: number | undefined) => void)[] = []
+  private readonly _chunks: Chunks
+  private readonly _file: boolean
+  private _readBy: string | undefined
+  private _cancelled: unknown
+  private _progress: ((loaded: number, total: number | undefined) => void)[] = []
 
   /** @internal */
   constructor(meta: BlobMeta, chunks: Chunks) {
@@ -314,34 +314,34 @@ export class IncomingBlob {
     this.type = meta.type
     this.size = meta.size
     this.lastModified = meta.lastModified ?? 0
-    this.#file = meta.name !== undefined
-    this.#chunks = chunks
+    this._file = meta.name !== undefined
+    this._chunks = chunks
     unread?.register(this, chunks, this)
   }
 
   /** Calls `fn(loaded, size)` after each chunk is read. Returns a function that removes it. */
   onProgress(fn: (loaded: number, total: number | undefined) => void): () => void {
-    this.#progress.push(fn)
-    return () => void (this.#progress = this.#progress.filter((f) => f !== fn))
+    this._progress.push(fn)
+    return () => void (this._progress = this._progress.filter((f) => f !== fn))
   }
 
   /** The bytes as they arrive, pulled from the other side only as this stream is read. Once only. */
   stream(): ReadableStream<Uint8Array> {
-    return this.#open('stream()')
+    return this._open('stream()')
   }
 
-  #open(by: string): ReadableStream<Uint8Array> {
-    this.#take(by)
-    const chunks = this.#chunks
+  private _open(by: string): ReadableStream<Uint8Array> {
+    this._take(by)
+    const chunks = this._chunks
     return new ReadableStream<Uint8Array>(
       {
         pull: async (controller) => {
           const step = await chunks.next()
           // A cancel() ends the queue quietly; the reader must not take the bytes it got for the whole file.
-          if (step.done) return this.#cancelled !== undefined ? controller.error(this.#cancelled) : controller.close()
+          if (step.done) return this._cancelled !== undefined ? controller.error(this._cancelled) : controller.close()
           this.loaded += step.value.byteLength
           controller.enqueue(step.value)
-          for (const fn of this.#progress) fn(this.loaded, this.size)
+          for (const fn of this._progress) fn(this.loaded, this.size)
         },
         cancel: (reason) => chunks.cancel(reason),
       },
@@ -352,11 +352,11 @@ export class IncomingBlob {
 
   /** All the bytes, in one Uint8Array. Once only (with the other readers). */
   async bytes(): Promise<Uint8Array<ArrayBuffer>> {
-    return this.#collect('bytes()')
+    return this._collect('bytes()')
   }
 
-  async #collect(by: string): Promise<Uint8Array<ArrayBuffer>> {
-    const reader = this.#open(by).getReader()
+  private async _collect(by: string): Promise<Uint8Array<ArrayBuffer>> {
+    const reader = this._open(by).getReader()
     const parts: Uint8Array[] = []
     let total = 0
     for (;;) {
@@ -369,54 +369,54 @@ export class IncomingBlob {
   }
 
   async arrayBuffer(): Promise<ArrayBuffer> {
-    return (await this.#collect('arrayBuffer()')).buffer
+    return (await this._collect('arrayBuffer()')).buffer
   }
 
   async text(): Promise<string> {
-    return new TextDecoder().decode(await this.#collect('text()'))
+    return new TextDecoder().decode(await this._collect('text()'))
   }
 
   /** The bytes as a real Blob in this process: a File when it has a name. Once only (with the other readers). */
   async blob(): Promise<Blob> {
-    const reader = this.#open('blob()').getReader()
+    const reader = this._open('blob()').getReader()
     const parts: Uint8Array<ArrayBuffer>[] = []
     for (;;) {
       const step = await reader.read()
       if (step.done) break
       parts.push(step.value as Uint8Array<ArrayBuffer>)
     }
-    if (this.#file && typeof File === 'function') return new File(parts, this.name, { type: this.type, lastModified: this.lastModified })
+    if (this._file && typeof File === 'function') return new File(parts, this.name, { type: this.type, lastModified: this.lastModified })
     return new Blob(parts, { type: this.type })
   }
 
   /** Stops the transfer (the other side's source is cancelled). A read in progress fails; later reads fail. */
   cancel(reason?: unknown): void {
-    this.#readBy ??= 'cancel()'
-    this.#cancelled ??= reason ?? new AbortError('sluice: the transfer was cancelled')
-    this.#chunks.cancel(reason)
+    this._readBy ??= 'cancel()'
+    this._cancelled ??= reason ?? new AbortError('sluice: the transfer was cancelled')
+    this._chunks.cancel(reason)
   }
 
   /** @internal the slot's metadata, to pass it on. */
   meta(): BlobMeta {
     const meta: BlobMeta = { type: this.type, lastModified: this.lastModified }
     if (this.size !== undefined) meta.size = this.size
-    if (this.#file) meta.name = this.name
+    if (this._file) meta.name = this.name
     return meta
   }
 
   /** @internal nobody read it, and nobody will: release it (a read already under way owns it). */
   [BLOB_LIKE](reason: unknown): void {
-    if (this.#readBy === undefined) this.cancel(reason)
+    if (this._readBy === undefined) this.cancel(reason)
   }
 
-  #take(by: string): void {
+  private _take(by: string): void {
     unread?.unregister(this)
-    if (this.#readBy !== undefined) {
+    if (this._readBy !== undefined) {
       throw new TypeError(
-        `sluice: ${by}: ${this.#file ? `the file '${this.name}'` : 'this blob'} was already ${this.#readBy === 'cancel()' ? 'cancelled or released' : `read with ${this.#readBy}`}; bytes from the other side can be read once (keep them if you need them twice)`,
+        `sluice: ${by}: ${this._file ? `the file '${this.name}'` : 'this blob'} was already ${this._readBy === 'cancel()' ? 'cancelled or released' : `read with ${this._readBy}`}; bytes from the other side can be read once (keep them if you need them twice)`,
       )
     }
-    this.#readBy = by
+    this._readBy = by
   }
 }
 
