@@ -51,3 +51,4 @@ export async function* produce(): AsyncGenerator<number, never> {
   }
 }
 export * from './broadcast-api'
+export * from './blobs-api'

@@ -13,10 +13,12 @@ const root = fileURLToPath(new URL('..', import.meta.url))
 const BUDGET: Record<string, { file: string; bytes: number }> = {
   // Raised on purpose: main gained off-main hosts (utilityHost/serveUtility, about 1.5 kB), the call
   // lifecycle, the flow engine and the preload diagnostics; the renderer gained routing and the adaptive window.
+  // Files and Blobs (the blob ref kind, RemoteFile, RemoteDownload, download()) added about 2.4 kB to main and
+  // 2.7 kB to the renderer and preload bundles: each budget rose by that much.
   sluice: { file: 'dist/shared/index.js', bytes: 5_200 },
-  'sluice/main': { file: 'dist/main/index.js', bytes: 26_000 },
-  'sluice/preload': { file: 'dist/preload/index.js', bytes: 20_000 },
-  'sluice/renderer': { file: 'dist/renderer/index.js', bytes: 20_000 },
+  'sluice/main': { file: 'dist/main/index.js', bytes: 28_500 },
+  'sluice/preload': { file: 'dist/preload/index.js', bytes: 22_800 },
+  'sluice/renderer': { file: 'dist/renderer/index.js', bytes: 22_800 },
 }
 
 const rows: string[] = []

@@ -16,6 +16,7 @@ import type { CallFrame, ClientToHostFrame, Encoded, HostToClientFrame, RefFrame
 import { afterTask } from '../shared/schedule.js'
 import { serializeError } from '../shared/wire-error.js'
 import { RefTable } from '../shared/refs/table.js'
+import { RemoteFile } from '../shared/refs/blobs.js'
 import { maxArity } from './arity.js'
 import { Call, type LazyAbort } from './call.js'
 import { contextStore, type Peer } from './context.js'
@@ -300,8 +301,8 @@ class HostConnection implements Connection {
     try {
       // Only a value with refs needs a reader; most calls carry plain data.
       const refs = (f.args as { r?: unknown } | null)?.r
-      const reader = refs === undefined ? undefined : (kind: RefKind, refId: number) => {
-        const value = this.readRef(kind, refId, ctrl)
+      const reader = refs === undefined ? undefined : (kind: RefKind, refId: number, at?: unknown) => {
+        const value = this.readRef(kind, refId, ctrl, at)
         live.push(value)
         return value
       }
@@ -316,6 +317,11 @@ class HostConnection implements Connection {
 
     this.entries.set(id, entry)
     this.callCount++
+    // A file the handler never started reading is released when its call ends, and any file when the call is
+    // cancelled or fails: the page stops sending it.
+    for (const value of live) {
+      if (value instanceof RemoteFile) entry.onClose((reason) => (reason === undefined ? dispose(value, new Error(`sluice: api.${method} ended without reading this file`)) : value.cancel(reason)))
+    }
     let out: unknown
     try {
       out = contextStore.run(entry, () => target.fn.apply(target.self, args as unknown[]))
@@ -490,10 +496,10 @@ class HostConnection implements Connection {
   // Refs: live objects inside arguments and results
   // -------------------------------------------------------------------------------------------------------------
 
-  private readRef(kind: RefKind, id: number, ctrl: LazyAbort): unknown {
+  private readRef(kind: RefKind, id: number, ctrl: LazyAbort, at: unknown): unknown {
     // An AbortSignal argument becomes the call's own signal: the client aborting it cancels the call.
     if (kind === 'signal') return ctrl.signal
-    return this.refs.import(kind, id)
+    return this.refs.import(kind, id, at)
   }
 
   // -------------------------------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import { Outbox } from '../shared/outbox.js'
 import { type Port, type PortLike, toPort } from '../shared/port.js'
 import type { HostToClientFrame, RefFrame, RefKind } from '../shared/protocol.js'
 import { RefTable } from '../shared/refs/table.js'
+import { blobImports, materialize } from '../shared/refs/blobs.js'
 import { afterMicrotasks, afterTask } from '../shared/schedule.js'
 import { deserializeError } from '../shared/wire-error.js'
 import { type CallLink, DeferredLink, RemoteCall } from './stream-call.js'
@@ -37,6 +38,8 @@ export class ClientConnection {
   private readonly port: Port
   private readonly outbox: Outbox
   private readonly calls = new Map<number, RemoteCall>()
+  /** Calls whose delivery waits on a Blob's bytes (see inOrder). */
+  private readonly pending = new Map<number, Promise<void>>()
   /** For calls made with an AbortSignal: marks the call's value as holding live refs (see call()). */
   private readonly liveMarkers = new Map<number, () => void>()
   private readonly listeners = new Map<string, Set<EventListener>>()
@@ -158,12 +161,16 @@ export class ClientConnection {
       case 'result': {
         // { t: 'result', id, value }
         const call = this.settle(f.id, f.value)
-        return call !== undefined ? call.onResult(this.decode(f.value)) : this.drop(f.value)
+        if (call === undefined) return this.drop(f.value)
+        const before = blobImports()
+        const value = this.decode(f.value)
+        return this.inOrder(f.id, call, before, value, (v) => call.onResult(v))
       }
       case 'yield': {
         // { t: 'yield', id, items, enc? }
         const call = this.calls.get(f.id)
-        if (call !== undefined) call.onYield(decodeItems(f, this.readRef))
+        const before = blobImports()
+        if (call !== undefined) this.inOrder(f.id, call, before, decodeItems(f, this.readRef), (items) => call.onYield(items))
         // A cancelled call's late items may still carry live values the host holds for us: take them and end them.
         else if (f.enc !== undefined) for (const item of decodeItems(f, this.readRef)) dispose(item)
         return
@@ -171,10 +178,17 @@ export class ClientConnection {
       case 'return': {
         // { t: 'return', id, value }
         const call = this.settle(f.id, f.value)
-        return call !== undefined ? call.onReturn(this.decode(f.value)) : this.drop(f.value)
+        if (call === undefined) return this.drop(f.value)
+        const before = blobImports()
+        const value = this.decode(f.value)
+        return this.inOrder(f.id, call, before, value, (v) => call.onReturn(v))
       }
-      case 'error': // { t: 'error', id, error }
-        return this.settle(f.id)?.onError(deserializeError(f.error))
+      case 'error': {
+        // { t: 'error', id, error }
+        const call = this.settle(f.id)
+        if (call !== undefined) this.inOrder(f.id, call, blobImports(), undefined, () => call.onError(deserializeError(f.error)))
+        return
+      }
       case 'protocol-error': // { t: 'protocol-error', message, frame? }
         return this.reportProtocolError(f.message)
       case 'event': {
@@ -190,7 +204,25 @@ export class ClientConnection {
     }
   }
 
-  private readonly readRef = (kind: RefKind, id: number): unknown => this.refs.import(kind, id)
+  private readonly readRef = (kind: RefKind, id: number, at?: unknown): unknown => this.refs.import(kind, id, at)
+
+  /**
+   * Delivers a call's value in frame order. A Blob or File from the host arrives as a real Blob here: a value
+   * that brought one in (`blobImports()` grew while decoding it) is delivered once its bytes are all read, and
+   * every later frame of that call waits its turn behind it.
+   */
+  private inOrder<T>(id: number, call: RemoteCall, before: number, value: T, deliver: (value: T) => void): void {
+    const prior = this.pending.get(id)
+    const blobs = blobImports() !== before
+    if (!blobs && prior === undefined) return deliver(value)
+    const next = (prior ?? Promise.resolve())
+      .then(async () => deliver(blobs ? await materialize(value) : value))
+      .catch((e: unknown) => call.onError(e))
+    this.pending.set(id, next)
+    void next.then(() => {
+      if (this.pending.get(id) === next) this.pending.delete(id)
+    })
+  }
 
   /** A value for a call that already ended here (cancelled): if it carries refs, import them only to end them. */
   private drop(value: Parameters<typeof decode>[0]): void {

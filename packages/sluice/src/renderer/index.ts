@@ -13,6 +13,7 @@ export type { Events } from './events.js'
 export type { BroadcastMessage } from '../shared/broadcast.js'
 export type { ChannelEnd } from '../shared/channel.js'
 export type { Client, StreamCall } from '../shared/types.js'
+export type { RemoteDownload, RemoteFile } from '../shared/refs/blobs.js'
 export { release } from '../shared/refs/functions.js'
 export { AbortError, DisconnectedError, ProtocolError, ValidationError } from '../shared/errors.js'
 

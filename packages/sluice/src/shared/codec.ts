@@ -11,6 +11,7 @@
  * travel by value: they are replaced by `null` and listed in `Encoded.r` with a ref id from the connection.
  */
 import SuperJSON from 'superjson'
+import { blobMeta, isBlobLike } from './blob.js'
 import { DEFAULT_LIMITS } from './limits.js'
 import type { Encoded, Items, RefKind, RefSlot } from './protocol.js'
 
@@ -72,8 +73,8 @@ export function nameForClass(cls: Function): string | undefined {
 
 /** Turns a live object into a ref id on this connection (or throws when refs are not allowed here). */
 export type RefWriter = (kind: RefKind, value: unknown) => number
-/** Turns a ref id from the peer back into a live proxy object. */
-export type RefReader = (kind: RefKind, id: number) => unknown
+/** Turns a ref id from the peer back into a live proxy object; `at` is what the value held in its place. */
+export type RefReader = (kind: RefKind, id: number, at?: unknown) => unknown
 
 const NOT_PLAIN: unique symbol = Symbol('not plain')
 const MAX_FAST_DEPTH = 64
@@ -261,6 +262,7 @@ export function refKindOf(v: unknown): RefKind | undefined {
   if (typeof v === 'function') return 'function'
   if (typeof v !== 'object' || v === null) return undefined
   if (v instanceof Promise) return 'promise'
+  if (isBlobLike(v)) return 'blob'
   if (typeof AbortSignal === 'function' && v instanceof AbortSignal) return 'signal'
   if (typeof ReadableStream === 'function' && v instanceof ReadableStream) return 'readable'
   if (isChannelEnd(v)) return 'channel'
@@ -287,7 +289,8 @@ function stripRefs(v: unknown, path: (string | number)[], refs: RefSlot[], write
       throw new TypeError(`sluice: a ${kind} cannot be sent here (at ${path.length ? path.join('.') : 'the top level'})`)
     }
     refs.push([path.slice(), kind, write(kind, v)])
-    return null
+    // A blob's place carries its metadata (size, type, name), so the receiver can hand it out at once.
+    return kind === 'blob' ? blobMeta(v as object) : null
   }
   if (typeof v !== 'object' || v === null || depth > MAX_FAST_DEPTH) return v
   if (seen.has(v)) return seen.get(v)
@@ -459,7 +462,7 @@ export function decode(enc: Encoded, read?: RefReader, maxNodes = DEFAULT_MAX_NO
         }
       }
       if (path.length > 0 && (typeof target !== 'object' || target === null)) throw new TypeError('malformed value: ref path leads nowhere')
-      const live = read(kind, id)
+      const live = read(kind, id, path.length === 0 ? value : target[path[path.length - 1] as string | number])
       if (path.length === 0) value = live
       else target[path[path.length - 1] as string | number] = live
     }

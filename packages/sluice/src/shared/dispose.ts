@@ -7,6 +7,7 @@
  * Channel's `onClose` would never run, and a rejected promise would become an unhandled rejection, which kills
  * a Node host that keeps Node's default behaviour.
  */
+import { BLOB_LIKE } from './blob.js'
 import { ChannelCore, coreOfToken } from './channel.js'
 
 /** Marks a function proxy from the peer: calling it releases the proxy (see refs.ts). */
@@ -41,6 +42,12 @@ function walk(v: unknown, reason: unknown, seen: Set<object>, depth: number): vo
     if (typeof ReadableStream === 'function' && v instanceof ReadableStream) {
       // A locked stream is being read by someone (our own exporter, which its connection cancels).
       if (!v.locked) v.cancel(reason).catch(ignore)
+      return
+    }
+    const blobLike = (v as { [BLOB_LIKE]?: (reason: unknown) => void })[BLOB_LIKE]
+    if (typeof blobLike === 'function') {
+      // A download's body, or a file from the peer that nobody read: end it.
+      blobLike.call(v, reason)
       return
     }
     const core = v instanceof ChannelCore ? v : coreOfToken(v)

@@ -38,11 +38,14 @@ export interface Items {
   enc?: Record<number, Omit<Encoded, 'v'>>
 }
 
-/** A ref found inside an encoded value: where it sits, what kind it is, and the sender-chosen ref id. */
+/**
+ * A ref found inside an encoded value: where it sits, what kind it is, and the sender-chosen ref id. The value
+ * holds `null` at that place, except for a `blob`, whose place holds its metadata (`BlobMeta` in blob.ts).
+ */
 export type RefSlot = [path: (string | number)[], kind: RefKind, id: number]
 
 /** The kinds of live object that travel by reference rather than by copy. */
-export type RefKind = 'function' | 'promise' | 'readable' | 'iterable' | 'channel' | 'signal'
+export type RefKind = 'function' | 'promise' | 'readable' | 'iterable' | 'channel' | 'signal' | 'blob'
 
 /** A serialized error. Own enumerable properties travel in `props` (encoded, so they keep their types). */
 export interface WireError {

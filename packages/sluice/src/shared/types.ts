@@ -6,6 +6,7 @@
  * to a host function's result; `Client` maps a whole api.
  */
 import type { ChannelEnd } from './channel.js'
+import type { Download, RemoteDownload, RemoteFile } from './refs/blobs.js'
 
 /**
  * Process: Renderer (any client).
@@ -40,6 +41,8 @@ type AnyFunction = (...args: any[]) => any
  */
 export type Remote<T> = T extends ReadableStream<infer C>
   ? ReadableStream<C>
+  : T extends Blob | Download | RemoteFile
+    ? RemoteBlob<T>
   : T extends ChannelEnd<infer S, infer R>
     ? ChannelEnd<S, R>
     : T extends PromiseLike<infer V>
@@ -55,6 +58,25 @@ export type Remote<T> = T extends ReadableStream<infer C>
               : T extends object
                 ? { [K in keyof T]: Remote<T[K]> }
                 : T
+
+/**
+ * What a Blob-like value sent by the host becomes in the page: a Blob or File stays itself (its bytes are read
+ * before the call resolves), a file the host received and passes back is a Blob again, and a host's
+ * `download(...)` is a `RemoteDownload`, read lazily.
+ */
+export type RemoteBlob<T> = T extends Download ? RemoteDownload : T extends RemoteFile ? Blob : T
+
+/**
+ * What the client passes for a host parameter of type `T`: a `RemoteFile` parameter takes the page's `Blob` or
+ * `File` (anywhere in plain objects and arrays); everything else is passed as its own type.
+ */
+export type Sendable<T> = T extends RemoteFile
+  ? Blob
+  : T extends AnyFunction | Date | RegExp | Map<unknown, unknown> | Set<unknown> | ArrayBuffer | ArrayBufferView | Blob | ReadableStream<unknown> | PromiseLike<unknown> | AsyncIterable<unknown> | AbortSignal
+    ? T
+    : T extends object
+      ? { [K in keyof T]: Sendable<T[K]> }
+      : T
 
 /** A function that lives on the other side: calling it is a round trip, so it always returns a promise. */
 export type RemoteFunction<F extends AnyFunction> = (...args: Parameters<F>) => Promise<Remote<Awaited<ReturnType<F>>>>
@@ -83,7 +105,7 @@ type Classified<V> = [V] extends [never]
         : Promise<Remote<V>>
 
 /** What the client calls for a host function `F`: the same parameters, and `ClientReturn` of its result. */
-export type ClientFunction<F extends AnyFunction> = (...args: Parameters<F>) => ClientReturn<ReturnType<F>>
+export type ClientFunction<F extends AnyFunction> = (...args: Sendable<Parameters<F>>) => ClientReturn<ReturnType<F>>
 
 /** Keys of `Api` that the client can reach: functions, and nested objects of functions. */
 type CallableKeys<Api> = {

@@ -15,11 +15,9 @@ export class ExportedStream implements LiveRef {
   constructor(
     private readonly ctx: RefContext,
     private readonly id: number,
-    readonly kind: 'readable' | 'iterable',
-    value: unknown,
+    readonly kind: 'readable' | 'iterable' | 'blob',
+    source: Source,
   ) {
-    const source =
-      kind === 'readable' ? readerSource((value as ReadableStream<unknown>).getReader()) : iteratorSource((value as AsyncIterable<unknown>)[Symbol.asyncIterator]())
     this.out = new Outbound(
       source,
       {
@@ -105,7 +103,12 @@ export class ImportedStream implements LiveRef {
   }
 }
 
-function readerSource(reader: ReadableStreamDefaultReader<unknown>): Source {
+/** What an exported ReadableStream or async iterable is read through. */
+export function streamSource(kind: 'readable' | 'iterable', value: unknown): Source {
+  return kind === 'readable' ? readerSource((value as ReadableStream<unknown>).getReader()) : iteratorSource((value as AsyncIterable<unknown>)[Symbol.asyncIterator]())
+}
+
+export function readerSource(reader: ReadableStreamDefaultReader<unknown>): Source {
   return {
     next: () => reader.read() as Promise<IteratorResult<unknown>>,
     cancel: (reason: unknown) => reader.cancel(reason),

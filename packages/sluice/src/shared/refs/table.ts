@@ -15,6 +15,7 @@
  * - function: until the importer releases it (functions.ts);
  * - promise: until it settles (promises.ts);
  * - readable / iterable: until the producer ends or the consumer cancels (streams.ts);
+ * - blob: the same, and unread call arguments end with their call (blobs.ts);
  * - channel: until either end closes it (channels.ts);
  * - all of them: until the connection closes. Then every exported source is cancelled (its cancel()/onClose
  *   runs), every imported promise, stream and channel fails with the disconnect error, and every proxy
@@ -31,7 +32,8 @@ import { ChannelRef } from './channels.js'
 import { ExportedFunction, ImportedFunction, RemoteCalls } from './functions.js'
 import type { LiveRef, RefContext } from './live.js'
 import { ExportedPromise, ImportedPromise } from './promises.js'
-import { ExportedStream, ImportedStream } from './streams.js'
+import { ExportedStream, ImportedStream, streamSource } from './streams.js'
+import { exportBlob, ImportedBlob } from './blobs.js'
 
 export interface RefTableOptions {
   /** 'host' ids count down from -1, 'client' ids count up from 1. */
@@ -58,7 +60,7 @@ export interface RefLimits {
 
 /** Which limit a ref kind counts against. */
 type Bucket = 'refs' | 'channels' | 'streams'
-const BUCKET: Record<string, Bucket> = { function: 'refs', promise: 'refs', readable: 'streams', iterable: 'streams', channel: 'channels' }
+const BUCKET: Record<string, Bucket> = { function: 'refs', promise: 'refs', readable: 'streams', iterable: 'streams', blob: 'streams', channel: 'channels' }
 const LIMIT_OF: Record<Bucket, keyof RefLimits> = { refs: 'maxRefs', channels: 'maxChannels', streams: 'maxRefStreams' }
 const WHAT: Record<Bucket, string> = { refs: 'functions and promises', channels: 'channels', streams: 'streams passed as values' }
 
@@ -109,7 +111,7 @@ export class RefTable implements RefContext {
   // -------------------------------------------------------------------------------------------------------------
 
   private readonly write = (kind: RefKind, value: unknown): number => this.export(kind, value)
-  private readonly read = (kind: RefKind, id: number): unknown => this.import(kind, id)
+  private readonly read = (kind: RefKind, id: number, at?: unknown): unknown => this.import(kind, id, at)
 
   /**
    * Encodes `value`, exporting the live objects in it. If it cannot be sent, the refs already made for it are
@@ -242,7 +244,10 @@ export class RefTable implements RefContext {
         break
       case 'readable':
       case 'iterable':
-        entry = new ExportedStream(this, id, kind, value)
+        entry = new ExportedStream(this, id, kind, streamSource(kind, value))
+        break
+      case 'blob':
+        entry = exportBlob(this, id, value)
         break
       case 'channel':
         entry = ChannelRef.exported(this, id, value as object)
@@ -256,7 +261,8 @@ export class RefTable implements RefContext {
   // Import: a live object of the peer's arrives here
   // -------------------------------------------------------------------------------------------------------------
 
-  import(kind: RefKind, id: number): unknown {
+  /** `at`: what the value held at the ref's place (a blob's metadata). */
+  import(kind: RefKind, id: number, at?: unknown): unknown {
     if (!isInt(id) || this.mine(id)) throw new ProtocolError(`bad ref id ${String(id)}`)
     if (this.closedWith !== undefined) throw this.closedWith
     const known = this.imported.get(id)
@@ -288,6 +294,11 @@ export class RefTable implements RefContext {
         const entry = new ImportedStream(this, id, kind)
         this.add(this.imported, id, entry)
         return entry.value
+      }
+      case 'blob': {
+        const entry = new ImportedBlob(this, id, at, this.options.side)
+        this.add(this.imported, id, entry)
+        return entry.take()
       }
       case 'channel': {
         const entry = ChannelRef.imported(this, id)

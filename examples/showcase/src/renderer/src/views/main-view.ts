@@ -2,6 +2,7 @@ import { h } from '../dom'
 import { chatPanel } from './chat'
 import { dashboardPanel } from './dashboard'
 import { errorsPanel } from './errors'
+import { filesPanel } from './files'
 import { hashingPanel } from './hashing'
 import { hostStats } from './host-stats'
 import { noticesPanel } from './notices'
@@ -33,12 +34,13 @@ export function mainView(): HTMLElement {
   const beyond = h(
     'div',
     { class: 'grid beyond' },
-    // Three rows of three, balanced by height (a wide window); one column on a narrow one.
+    // Rows of three, balanced by height (a wide window); one column on a narrow one.
     ticksPanel(),
     reportPanel(),
     whoAmIPanel(),
     streamsPanel(),
     uploadPanel(),
+    filesPanel(),
     chatPanel(),
     notesPanel(),
     noticesPanel(),

@@ -1,0 +1,253 @@
+/**
+ * Files and Blobs: from the page as arguments (a `RemoteFile` on the host, read lazily under credit), back from
+ * the host as real Blobs and Files, and downloads (`download(...)` → `RemoteDownload`). Over both port layouts.
+ */
+import { createHash } from 'node:crypto'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { pairs } from './__shared__/pairs.js'
+import type { RemoteDownload, StreamCall } from '../src/renderer/index.js'
+
+const MiB = 1024 * 1024
+const CHUNK = 256 * 1024
+
+/** A Blob that counts the bytes sluice slices out of it: how far the page has read its file. */
+class CountingBlob extends Blob {
+  sliced = 0
+  override slice(start?: number, end?: number, type?: string): Blob {
+    const part = super.slice(start, end, type)
+    this.sliced += part.size
+    return part
+  }
+}
+
+function bytesOf(n: number, seed = 7): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(n)
+  for (let i = 0; i < n; i++) out[i] = (i * seed + (i >> 8)) & 0xff
+  return out
+}
+
+const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex')
+/** Cancels a plain call (at run time every call is a StreamCall; its type says Promise). */
+const cancel = (call: Promise<unknown>) => (call as unknown as StreamCall<unknown>).cancel()
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+describe.each(pairs)('Files and Blobs ($name)', (factory) => {
+  it('a File argument keeps its name, type, size and lastModified, and unread it is released when the call ends', async () => {
+    await using pair = await factory.make()
+    const { api } = pair.connect()
+    const file = new File([bytesOf(3 * MiB)], 'photo.jpg', { type: 'image/jpeg', lastModified: 1_600_000_000_000 })
+    expect(await api.fileInfo(file)).toEqual({ name: 'photo.jpg', type: 'image/jpeg', size: 3 * MiB, lastModified: 1_600_000_000_000 })
+    await pair.waitFor((s) => s.refs === 0 && s.calls === 0)
+    // A Blob has no name: '' on the host, and lastModified 0.
+    expect(await api.fileInfo(new Blob(['abc'], { type: 'text/plain' }))).toEqual({ name: '', type: 'text/plain', size: 3, lastModified: 0 })
+    await pair.waitFor((s) => s.refs === 0 && s.calls === 0)
+  })
+
+  it('streams a file to the host chunk by chunk, byte for byte', async () => {
+    await using pair = await factory.make()
+    const { api } = pair.connect()
+    const data = bytesOf(5 * MiB + 123)
+    const result = await api.hashFile(new File([data], 'big.bin'))
+    expect(result).toEqual({ name: 'big.bin', bytes: data.byteLength, chunks: Math.ceil(data.byteLength / CHUNK), sha256: sha(data) })
+    expect(await api.readText(new Blob(['héllo ', 'wörld']))).toBe('héllo wörld')
+    await pair.waitFor((s) => s.refs === 0 && s.calls === 0)
+    // With a progress callback, as an upload card would show it.
+    const progress: number[] = []
+    await api.hashFile(new File([data], 'big.bin'), (n) => void progress.push(n))
+    await new Promise((r) => setTimeout(r, 20))
+    expect(progress.length).toBeGreaterThan(0)
+    expect(progress.every((n, i) => i === 0 || n > progress[i - 1]!)).toBe(true)
+  })
+
+  it('takes files nested in objects and arrays, and an empty file', async () => {
+    await using pair = await factory.make()
+    const { api } = pair.connect()
+    const result = await api.nestedFiles({
+      note: 'n',
+      files: [new File(['one'], 'a.txt'), new File([], 'empty.txt'), new File(['three'], 'c.txt')],
+      cover: { image: new Blob([bytesOf(CHUNK * 2 + 1)]) },
+    })
+    expect(result).toEqual({ note: 'n', cover: CHUNK * 2 + 1, texts: ['one', '', 'three'], names: ['a.txt', 'empty.txt', 'c.txt'] })
+    await pair.waitFor((s) => s.refs === 0 && s.calls === 0)
+  })
+
+  it('a second read of the same file fails with a clear error', async () => {
+    await using pair = await factory.make()
+    const { api } = pair.connect()
+    const { first, second } = await api.readTwice(new File(['once'], 'once.txt'))
+    expect(first).toBe('once')
+    expect(second).toMatch(/TypeError: sluice: text\(\): the file 'once.txt' was already read with text\(\); bytes from the other side can be read once/)
+  })
+
+  it('a stalled reader holds the page to the byte window: the page reads no further ahead', async () => {
+    await using pair = await factory.make({ flow: { maxWindowBytes: MiB } })
+    const { api } = pair.connect()
+    const blob = new CountingBlob([new Uint8Array(64 * MiB)])
+    const call = api.stallFile(blob, 1)
+    await sleep(300)
+    // One chunk read, then a window of at most 1 MiB (4 chunks) granted: the page sliced no more than that.
+    expect(blob.sliced).toBeGreaterThan(0)
+    expect(blob.sliced).toBeLessThanOrEqual(MiB + CHUNK)
+    await sleep(200)
+    expect(blob.sliced).toBeLessThanOrEqual(MiB + CHUNK)
+    void cancel(call)
+    await expect(call).rejects.toThrow()
+    await pair.waitFor((s) => s.refs === 0 && s.calls === 0)
+  })
+
+  it('with the default window, a stalled reader holds the page to 8 MiB of a 256 MiB file', async () => {
+    await using pair = await factory.make()
+    const { api } = pair.connect()
+    const blob = new CountingBlob([new Uint8Array(256 * MiB)])
+    const call = api.stallFile(blob, 2)
+    await sleep(400)
+    expect(blob.sliced).toBeLessThanOrEqual(8 * MiB + 2 * CHUNK)
+    void cancel(call)
+    await expect(call).rejects.toThrow()
+    await pair.waitFor((s) => s.refs === 0 && s.calls === 0)
+  })
+
+  it('cancelling the call mid-transfer, or the page going away, releases everything', async () => {
+    await using pair = await factory.make()
+    const peer = pair.connect()
+    const blob = new CountingBlob([new Uint8Array(64 * MiB)])
+    const call = peer.api.stallFile(blob, 3)
+    await sleep(100)
+    void cancel(call)
+    await expect(call).rejects.toThrow()
+    await pair.waitFor((s) => s.refs === 0 && s.calls === 0)
+    const sliced = blob.sliced
+    await sleep(100)
+    expect(blob.sliced).toBe(sliced)
+
+    const other = pair.connect()
+    const big = new CountingBlob([new Uint8Array(64 * MiB)])
+    const reading = other.api.stallFile(big, 3)
+    await sleep(100)
+    await other.closeFromHost()
+    await expect(reading).rejects.toThrow(/disconnected|closed/)
+    await pair.waitFor((s) => s.refs === 0 && s.calls === 0)
+    const then = big.sliced
+    await sleep(100)
+    expect(big.sliced).toBe(then)
+    expect(big.sliced).toBeLessThanOrEqual(8 * MiB + 3 * CHUNK)
+  })
+
+  it('returns Files and Blobs as real Files and Blobs, name, type and lastModified kept', async () => {
+    await using pair = await factory.make()
+    const { api } = pair.connect()
+    const { file, blob, note } = await api.makeFile('hello file')
+    expect(note).toBe('both')
+    expect(file).toBeInstanceOf(File)
+    expect([file.name, file.type, file.lastModified, await file.text()]).toEqual(['notes.txt', 'text/plain', 1_700_000_000_000, 'hello file'])
+    expect(blob).toBeInstanceOf(Blob)
+    expect(blob).not.toBeInstanceOf(File)
+    expect([blob.type, [...new Uint8Array(await blob.arrayBuffer())]]).toEqual(['application/x-three', [1, 2, 3]])
+    // A file the host received and passes back comes home as a File again.
+    const back = await api.echoFile(new File([bytesOf(CHUNK + 5)], 'round.bin', { type: 'x/y' }))
+    expect(back).toBeInstanceOf(File)
+    expect([(back as File).name, back.type, back.size, sha(new Uint8Array(await back.arrayBuffer()))]).toEqual(['round.bin', 'x/y', CHUNK + 5, sha(bytesOf(CHUNK + 5))])
+    await pair.waitFor((s) => s.refs === 0 && s.calls === 0)
+  })
+
+  it('a file-backed Blob (fs.openAsBlob) arrives whole, and yields of Files arrive in order', async () => {
+    await using pair = await factory.make()
+    const { api } = pair.connect()
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-blobs-'))
+    const path = join(dir, 'data.json')
+    const data = bytesOf(3 * MiB + 17)
+    writeFileSync(path, data)
+    const blob = await api.fileFromDisk(path)
+    expect(blob).toBeInstanceOf(Blob)
+    expect([blob.type, blob.size, sha(new Uint8Array(await blob.arrayBuffer()))]).toEqual(['application/json', data.byteLength, sha(data)])
+
+    const names: string[] = []
+    const call = api.filesOverTime(5)
+    for await (const f of call) names.push(`${f.name}:${await f.text()}`)
+    expect(names).toEqual(['f0.txt:file 0', 'f1.txt:file 1', 'f2.txt:file 2', 'f3.txt:file 3', 'f4.txt:file 4'])
+    expect(await (await call).text()).toBe('the end')
+    await pair.waitFor((s) => s.refs === 0 && s.calls === 0 && s.streams === 0)
+  })
+
+  it('a download arrives lazily as a RemoteDownload: metadata at once, bytes as the page reads them', async () => {
+    await using pair = await factory.make()
+    const { api } = pair.connect()
+    const dl: RemoteDownload = await api.csvReport(3)
+    expect([dl.name, dl.type, dl.size]).toEqual(['report.csv', 'text/csv', 20])
+    const file = await dl.blob()
+    expect(file).toBeInstanceOf(File)
+    expect([(file as File).name, await file.text()]).toEqual(['report.csv', 'id,value\n0,0\n1,1\n2,4'])
+    await expect(dl.text()).rejects.toThrow(/already read with blob\(\)/)
+    await pair.waitFor((s) => s.refs === 0 && s.calls === 0)
+
+    const streamed = await api.streamedDownload(20, 100_000)
+    expect(streamed.size).toBeUndefined()
+    let bytes = 0
+    const reader = streamed.stream().getReader()
+    for (let step = await reader.read(); !step.done; step = await reader.read()) bytes += step.value.byteLength
+    expect(bytes).toBe(2_000_000)
+    expect(streamed.loaded).toBe(2_000_000)
+    await pair.waitFor((s) => s.refs === 0 && s.calls === 0)
+  })
+
+  it('cancelling a download stops the host body and closes the call', async () => {
+    await using pair = await factory.make()
+    const { api } = pair.connect()
+    await api.blobReset()
+    const dl = await api.streamedDownload(1_000_000, 64 * 1024)
+    const reader = dl.stream().getReader()
+    await reader.read()
+    await reader.cancel(new Error('enough'))
+    await pair.waitFor((s) => s.refs === 0 && s.calls === 0)
+    // The page's reader cancelled: the host's body was cancelled and the call closed.
+    const probe = await api.blobProbe()
+    expect(probe.bodyCancels).toBe(1)
+    expect(probe.closes).toHaveLength(1)
+  })
+
+  it('a page that stalls on a download holds the host to its byte window', async () => {
+    await using pair = await factory.make()
+    const { api } = pair.connect({ client: { flow: { maxWindowBytes: 2 * MiB } } })
+    await api.blobReset()
+    const dl = await api.streamedDownload(10_000, CHUNK)
+    const reader = dl.stream().getReader()
+    await reader.read()
+    await sleep(300)
+    // One chunk read, a window of 2 MiB (8 chunks) granted; the ReadableStream body may hold a chunk or two.
+    const produced = (await api.blobProbe()).bodyBytes
+    expect(produced).toBeGreaterThan(0)
+    expect(produced).toBeLessThanOrEqual(2 * MiB + 3 * CHUNK)
+    await sleep(200)
+    expect((await api.blobProbe()).bodyBytes).toBe(produced)
+    await reader.cancel()
+    await pair.waitFor((s) => s.refs === 0 && s.calls === 0)
+  })
+
+  it('a download the page drops unread is cancelled when it is garbage-collected', async () => {
+    await using pair = await factory.make()
+    const { api } = pair.connect()
+    await (async () => {
+      const dl = await api.streamedDownload(1_000_000, 1000)
+      expect(dl.name).toBe('stream.bin')
+    })()
+    await pair.waitFor((s) => s.refs === 1)
+    for (let i = 0; i < 20; i++) {
+      globalThis.gc?.()
+      await sleep(20)
+      if ((await pair.stats()).refs === 0) break
+    }
+    await pair.waitFor((s) => s.refs === 0 && s.calls === 0)
+  })
+
+  it('a download that sends fewer bytes than it declared fails the page\'s read clearly', async () => {
+    await using pair = await factory.make()
+    const { api } = pair.connect()
+    const dl = await api.streamedDownload(2, 1000, 5000)
+    expect(dl.size).toBe(5000)
+    await expect(dl.bytes()).rejects.toThrow(/ended a file after 2000 of the 5000 bytes it declared/)
+    await pair.waitFor((s) => s.refs === 0 && s.calls === 0)
+  })
+})
