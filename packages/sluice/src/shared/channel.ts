@@ -163,6 +163,7 @@ export class ChannelCore<Send, Receive, SendAck = unknown, ReceiveAck = unknown>
   private unackedHead = 0
   /** Acks not yet sent. */
   private acks: AckBatch = { n: 0 }
+  private flushTimer: ReturnType<typeof setTimeout> | undefined
   /** A listener is handling a value now (a close() from it acks that value). */
   private handling = false
   closed = false
@@ -207,6 +208,7 @@ export class ChannelCore<Send, Receive, SendAck = unknown, ReceiveAck = unknown>
 
   sendBinary(bytes: Uint8Array, options?: SendOptions): Promise<SendAck> {
     if (!(bytes instanceof Uint8Array)) return handled(Promise.reject(new TypeError('sluice: sendBinary takes a Uint8Array')))
+    if (this.peerByteWindow > 0 && bytes.byteLength > this.peerByteWindow) return handled(Promise.reject(this.tooBig(bytes.byteLength)))
     return this.enqueue(bytes, true, options)
   }
 
@@ -343,7 +345,7 @@ export class ChannelCore<Send, Receive, SendAck = unknown, ReceiveAck = unknown>
       const size = entry.binary ? (entry.value as Uint8Array).byteLength : 0
       if (entry.binary && this.peerByteWindow > 0 && size > this.peerByteWindow) {
         this.outHead++
-        entry.reject(new RangeError(`sluice: a ${size}-byte chunk is larger than the other end's byte window (${this.peerByteWindow} bytes); send it in smaller chunks`))
+        entry.reject(this.tooBig(size))
         continue
       }
       if (this.credit.available <= 0 || (entry.binary && size > this.bytesAvailable)) break
@@ -372,11 +374,16 @@ export class ChannelCore<Send, Receive, SendAck = unknown, ReceiveAck = unknown>
     }
   }
 
+  private tooBig(size: number): RangeError {
+    return new RangeError(`sluice: a ${size}-byte chunk is larger than the other end's byte window (${this.peerByteWindow} bytes); send it in smaller chunks`)
+  }
+
   // ---- receiving ------------------------------------------------------------------------------------------
 
   private addListener(set: Set<Listener>, fn: Listener): () => void {
     set.add(fn)
-    void this.deliver()
+    // In a microtask: listeners added in the same tick all receive the values held for the first one.
+    queueMicrotask(() => void this.deliver())
     return () => void set.delete(fn)
   }
 
@@ -395,6 +402,18 @@ export class ChannelCore<Send, Receive, SendAck = unknown, ReceiveAck = unknown>
       this.acks.n++
     }
     this.flushAcks()
+  }
+
+  /**
+   * A listener returned a promise: the acks gathered so far go out after this task, not at once, so listeners
+   * whose promises settle within microtasks still share one `ref-ack`.
+   */
+  private flushSoon(): void {
+    if (this.flushTimer !== undefined || this.acks.n === 0) return
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = undefined
+      this.flushAcks()
+    }, 0)
   }
 
   private flushAcks(): void {
@@ -428,7 +447,7 @@ export class ChannelCore<Send, Receive, SendAck = unknown, ReceiveAck = unknown>
           try {
             r = (fn as (v: unknown) => unknown)(value)
             if (typeof (r as Promise<unknown>)?.then === 'function') {
-              this.flushAcks()
+              this.flushSoon()
               r = await r
             }
           } catch (e) {
