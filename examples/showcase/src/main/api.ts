@@ -537,3 +537,5 @@ export const createNote = validated(
     return note
   },
 )
+
+export * from './channel-acks'

@@ -1,4 +1,5 @@
 import { h } from '../dom'
+import { channelAcksPanel } from './channel-acks'
 import { chatPanel } from './chat'
 import { dashboardPanel } from './dashboard'
 import { errorsPanel } from './errors'
@@ -32,7 +33,7 @@ export function mainView(): HTMLElement {
   const beyond = h(
     'div',
     { class: 'grid beyond' },
-    // Three rows of three, balanced by height (a wide window); one column on a narrow one.
+    // Rows of three, balanced by height (a wide window); one column on a narrow one.
     ticksPanel(),
     reportPanel(),
     whoAmIPanel(),
@@ -42,6 +43,7 @@ export function mainView(): HTMLElement {
     notesPanel(),
     noticesPanel(),
     dashboardPanel(),
+    channelAcksPanel(),
   )
   const tabs = tabBar([
     { id: 'generators', label: 'Generators', panel: generators },
