@@ -268,6 +268,30 @@ describe('hostile channel frames', () => {
     expect(ack).toMatchObject({ ref, n: 1, v: { 0: { v: { len: 4 } } } })
   })
 
+  it('acks are batched: 256 values in one ref-push are acked by one ref-ack per grant, carrying only the defined acks', async () => {
+    using s = setup()
+    const { ref } = await s.open('counter', [], { n: 4 })
+    s.peer.send([{ t: 'ref-push', ref, items: Array.from({ length: 256 }, (_, i) => i) }])
+    await until(() => s.peer.frames.filter((f) => f.t === 'ref-ack').reduce((n, f) => n + f.n!, 0) === 256, 'all 256 acked')
+    const acks = s.peer.frames.filter((f) => f.t === 'ref-ack') as (WireFrame & { v?: Record<string, { v: unknown }> })[]
+    // One before the half-window grant, one when the inbox ran dry: no frame per value in either direction.
+    expect(acks.length).toBeLessThanOrEqual(2)
+    expect(acks.flatMap((a) => Object.keys(a.v ?? {}))).toHaveLength(128)
+    expect(acks[0]!.v![5]).toEqual({ v: 5 })
+    expect(s.peer.frames.filter((f) => f.t === 'ref-pull').length).toBeLessThanOrEqual(2)
+  })
+
+  it('a peer that grants without acking is held to maxCredit unacked values: granting past it is a protocol error', async () => {
+    using s = setup({ limits: { maxCredit: 64 } })
+    const { ref } = await s.open('spam', [1000], { n: 64 })
+    await until(() => s.peer.frames.filter((f) => f.t === 'ref-push').reduce((n, f) => n + f.items!.length, 0) === 64, '64 values')
+    s.peer.send([{ t: 'ref-pull', ref, n: 1 }])
+    expect((await protocolError(s.peer, 'ref-pull')).message).toMatch(/credits outstanding/)
+    // Acking them makes room again.
+    s.peer.send([{ t: 'ref-ack', ref, n: 64 }, { t: 'ref-pull', ref, n: 10 }])
+    await until(() => s.peer.frames.filter((f) => f.t === 'ref-push').reduce((n, f) => n + f.items!.length, 0) === 74, '10 more values')
+  })
+
   it('an ack index outside the batch, or a malformed ack value, is a protocol error', async () => {
     using s = setup()
     const { ref } = await s.open('ackChannel', [])

@@ -249,11 +249,13 @@ export class ChannelCore<Send, Receive, SendAck = unknown, ReceiveAck = unknown>
 
   /**
    * The other end granted `n` more sends and `bytes` more bytes. Returns false, and grants nothing, past
-   * `maxCredit` items outstanding.
+   * `maxCredit` items outstanding, counting the values sent and not yet acked: an honest receiver acks what it
+   * consumed before granting it back, so a peer that grants without acking cannot make this end keep an
+   * unbounded list of unacked sends.
    */
   grant(n: number, maxCredit = Infinity, bytes = 0): boolean {
     if (this.closed) return true
-    if (this.credit.available + n > maxCredit) return false
+    if (this.credit.available + n + (this.unacked.length - this.unackedHead) > maxCredit) return false
     if (bytes > 0) {
       if (this.peerByteWindow === 0) this.peerByteWindow = bytes
       this.bytesAvailable += bytes
