@@ -206,7 +206,7 @@ describe.each(pairs)('one live value twice in one value over $name', (factory) =
     await pair.waitFor((s) => s.refs === 0)
   })
 
-  it('a function, a channel and a generator each twice in one result are one object each on the client', async () => {
+  it('a function, a channel, a generator, a promise and a ReadableStream each twice in one result are one object each on the client', async () => {
     await using pair = await factory.make()
     const { api } = pair.connect()
     const r = await api.twiceOut()
@@ -216,6 +216,12 @@ describe.each(pairs)('one live value twice in one value over $name', (factory) =
     expect(r.nested[0]!.ch).toBe(r.ch)
     expect(r.gen).toBe(r.gen2)
     expect(r.nested[0]!.gen).toBe(r.gen)
+    expect(r.later).toBe(r.later2)
+    expect(r.stream).toBe(r.stream2)
+    expect(await r.later).toBe(7)
+    const read: number[] = []
+    for await (const x of r.stream) read.push(x)
+    expect(read).toEqual([1])
     expect(await r.fn(4)).toBe(8)
     expect(await r.ch.send('x')).toBe('host got x')
     const items: number[] = []
