@@ -13,10 +13,11 @@ const root = fileURLToPath(new URL('..', import.meta.url))
 const BUDGET: Record<string, { file: string; bytes: number }> = {
   // Raised on purpose: main gained off-main hosts (utilityHost/serveUtility, about 1.5 kB), the call
   // lifecycle, the flow engine and the preload diagnostics; the renderer gained routing and the adaptive window.
+  // Channel acks, binary, abort and onOpen (issue 12) added about 0.5 kB to main and 1 kB to the client entries.
   sluice: { file: 'dist/shared/index.js', bytes: 5_200 },
-  'sluice/main': { file: 'dist/main/index.js', bytes: 26_000 },
-  'sluice/preload': { file: 'dist/preload/index.js', bytes: 20_000 },
-  'sluice/renderer': { file: 'dist/renderer/index.js', bytes: 20_000 },
+  'sluice/main': { file: 'dist/main/index.js', bytes: 26_600 },
+  'sluice/preload': { file: 'dist/preload/index.js', bytes: 21_100 },
+  'sluice/renderer': { file: 'dist/renderer/index.js', bytes: 21_200 },
 }
 
 const rows: string[] = []
