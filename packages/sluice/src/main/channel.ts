@@ -21,7 +21,9 @@ export class Channel<In = unknown, Out = unknown, InAck = unknown, OutAck = unkn
    * `sendBinary()` chunks, in bytes (default 8 MiB): a stalled host listener holds at most that many bytes.
    */
   constructor(options: { window?: number; windowBytes?: number } = {}) {
-    super(options.window ?? 64, options.windowBytes)
+    const { windowBytes } = options
+    if (windowBytes !== undefined && !(Number.isSafeInteger(windowBytes) && windowBytes > 0)) throw new RangeError('sluice: Channel: windowBytes must be a positive integer')
+    super(options.window ?? 64, windowBytes)
     this.client = { [channelEndMarker]: true, core: this } as unknown as ChannelEnd<In, Out, InAck, OutAck>
   }
 }
