@@ -4,7 +4,7 @@
  * once). Over both port layouts; then hostile frames from a raw peer.
  */
 import { MessageChannel } from 'node:worker_threads'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { createHost } from '../src/main/index.js'
 import { AbortError, release } from '../src/shared/index.js'
 import { pairs } from './__shared__/pairs.js'
@@ -12,7 +12,6 @@ import { dag, rawPeer, until, type WireFrame } from './__shared__/raw.js'
 import * as fixtures from './fixtures/channels-telefunc.js'
 
 describe.each(pairs)('channel acks, abort, binary over $name', (factory) => {
-  afterEach(async () => {})
 
   it('send() resolves with what the host listener returned, awaited; rejects with what it threw', async () => {
     await using pair = await factory.make()

@@ -6,7 +6,7 @@ import type { PortLike } from '../shared/port.js'
 import { type Connection, createHostCore, type HostOptions, type HostStats } from './host.js'
 
 export { Broadcast, Channel } from './channel.js'
-export type { ChannelEnd } from '../shared/channel.js'
+export type { ChannelEnd, SendOptions } from '../shared/channel.js'
 export { release } from '../shared/refs/functions.js'
 export { validated } from './validated.js'
 export { getContext } from './context.js'
