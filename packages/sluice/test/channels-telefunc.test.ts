@@ -32,6 +32,21 @@ describe.each(pairs)('channel acks, abort, binary over $name', (factory) => {
     await pair.waitFor((s) => s.refs === 0)
   })
 
+  it('an ack may carry a live value; one nobody waits for ({ ack: false }) is released at once', async () => {
+    await using pair = await factory.make()
+    const { api } = pair.connect()
+    const ch = await api.ackChannel()
+    const triple = (await ch.send('fn')) as (n: number) => Promise<number>
+    expect(await triple(5)).toBe(15)
+    release(triple)
+    await pair.waitFor((s) => s.refs === 1) // the channel alone
+    await ch.send('fn', { ack: false })
+    await ch.send('sync') // acked after the dropped one
+    await pair.waitFor((s) => s.refs === 1)
+    ch.close()
+    await pair.waitFor((s) => s.refs === 0)
+  })
+
   it("the host's send() resolves with the client listener's ack, or rejects with its error", async () => {
     await using pair = await factory.make()
     const { api } = pair.connect()

@@ -16,6 +16,7 @@
  * when delivery pauses, and before each grant), and carries only the acks that are not `undefined`.
  * The sender keeps one entry per value sent and not yet acked: never more than it was granted.
  */
+import { dispose } from './dispose.js'
 import { AbortError } from './errors.js'
 import { Credit } from './flow/credit.js'
 import { DEFAULT_FLOW, type Flow, Window } from './flow/window.js'
@@ -294,11 +295,18 @@ export class ChannelCore<Send, Receive, SendAck = unknown, ReceiveAck = unknown>
 
   /** Acks from the other end. Returns false, settling nothing, when they cover more values than were sent. */
   acked(batch: AckBatch): boolean {
-    if (this.closed) return true
+    if (this.closed) {
+      disposeAcks(batch)
+      return true
+    }
     if (batch.n > this.unacked.length - this.unackedHead) return false
     for (let i = 0; i < batch.n; i++) {
       const entry = this.unacked[this.unackedHead++]!
-      if (entry === null) continue
+      if (entry === null) {
+        // Nobody waits for this ack: end whatever live values it carries (a stream, a callback).
+        if (batch.values !== undefined && Object.hasOwn(batch.values, i)) dispose(batch.values[i])
+        continue
+      }
       if (batch.errors !== undefined && Object.hasOwn(batch.errors, i)) entry.reject(batch.errors[i])
       else entry.resolve(batch.values !== undefined && Object.hasOwn(batch.values, i) ? batch.values[i] : undefined)
     }
@@ -494,6 +502,10 @@ export class ChannelCore<Send, Receive, SendAck = unknown, ReceiveAck = unknown>
     this.consumedBytes = 0
     this.pull(0, bytes)
   }
+}
+
+function disposeAcks(batch: AckBatch): void {
+  if (batch.values !== undefined) for (const key in batch.values) dispose(batch.values[key])
 }
 
 function safely(fn: () => void): void {
