@@ -5,7 +5,10 @@
  */
 import { MessageChannel } from 'node:worker_threads'
 import { describe, expect, it } from 'vitest'
-import { createHost } from '../src/main/index.js'
+import type { AddressInfo } from 'node:net'
+import { WebSocket, WebSocketServer } from 'ws'
+import { createHost, webSocketPort } from '../src/main/index.js'
+import { createClient } from '../src/renderer/index.js'
 import { AbortError, release } from '../src/shared/index.js'
 import { pairs } from './__shared__/pairs.js'
 import { dag, rawPeer, until, type WireFrame } from './__shared__/raw.js'
@@ -357,5 +360,36 @@ describe('hostile channel frames', () => {
     expect(answer.t === 'protocol-error' || answer.t === 'error').toBe(true)
     expect(JSON.stringify(answer)).toMatch(/two kinds/)
     await until(() => s.host.stats().refs === 0, 'refs back to zero')
+  })
+})
+
+describe('channel acks, binary and abort over a WebSocket port', () => {
+  it('carries acks, bytes (as bytes) and an abort value; stats return to zero', async () => {
+    fixtures.resetTelefunc()
+    const host = createHost(fixtures)
+    const server = new WebSocketServer({ port: 0 })
+    server.on('connection', (ws) => host.connect(webSocketPort(ws as never)))
+    await new Promise<void>((r) => server.once('listening', () => r()))
+    const socket = new WebSocket(`ws://127.0.0.1:${(server.address() as AddressInfo).port}`)
+    const api = createClient<typeof fixtures>(webSocketPort(socket as never))
+    try {
+      const ch = await api.ackChannel()
+      expect(await ch.send('hello')).toEqual({ len: 5 })
+      expect(await ch.sendBinary(new Uint8Array([200, 100, 7]))).toBe(307)
+      const src = await api.binarySource(3, 10)
+      const got: Uint8Array[] = []
+      src.listenBinary((b) => void got.push(b))
+      await until(() => got.length === 3, 'three chunks')
+      expect(got.every((b) => b instanceof Uint8Array && b.byteLength === 10)).toBe(true)
+      expect([...got[2]!]).toEqual(Array(10).fill(2))
+      const after = ch.send('abort').then(() => ch.send('later'))
+      await expect(after).rejects.toMatchObject({ name: 'AbortError', abortValue: { reason: 'told to', at: new Date(0) } })
+      src.close()
+      await until(() => host.stats().refs === 0, 'refs back to zero')
+    } finally {
+      socket.close()
+      host.close()
+      await new Promise((r) => server.close(r))
+    }
   })
 })
