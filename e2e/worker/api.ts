@@ -52,3 +52,4 @@ export async function* produce(): AsyncGenerator<number, never> {
 }
 export * from './broadcast-api'
 export * from './blobs-api'
+export * from './channels-api'

@@ -13,12 +13,13 @@ const root = fileURLToPath(new URL('..', import.meta.url))
 const BUDGET: Record<string, { file: string; bytes: number }> = {
   // Raised on purpose: main gained off-main hosts (utilityHost/serveUtility, about 1.5 kB), the call
   // lifecycle, the flow engine and the preload diagnostics; the renderer gained routing and the adaptive window.
+  // Channel acks, binary, abort and onOpen (issue 12) added about 0.6 kB to main and 1.1 kB to the client entries.
   // Files and Blobs (the blob ref kind, RemoteFile, RemoteDownload, download()) added about 2.4 kB to main and
   // 2.7 kB to the renderer and preload bundles: each budget rose by that much.
   sluice: { file: 'dist/shared/index.js', bytes: 5_200 },
-  'sluice/main': { file: 'dist/main/index.js', bytes: 28_500 },
-  'sluice/preload': { file: 'dist/preload/index.js', bytes: 22_800 },
-  'sluice/renderer': { file: 'dist/renderer/index.js', bytes: 22_800 },
+  'sluice/main': { file: 'dist/main/index.js', bytes: 29_100 },
+  'sluice/preload': { file: 'dist/preload/index.js', bytes: 23_900 },
+  'sluice/renderer': { file: 'dist/renderer/index.js', bytes: 24_000 },
 }
 
 const rows: string[] = []

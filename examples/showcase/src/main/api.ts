@@ -545,3 +545,4 @@ export const createNote = validated(
 // ---------------------------------------------------------------------------------------------------------------
 
 export { quotes } from './quotes'
+export * from './channel-acks'

@@ -266,7 +266,9 @@ class HostConnection implements Connection {
       case 'ref-release':
       case 'ref-settle':
       case 'ref-push':
+      case 'ref-bytes':
       case 'ref-pull':
+      case 'ref-ack':
       case 'ref-end':
         return this.refs.receive(f)
       default:

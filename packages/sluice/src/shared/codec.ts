@@ -280,7 +280,8 @@ function isChannelEnd(v: object): boolean {
 /**
  * Copies `v`, replacing live objects found in plain objects and arrays by `null` and recording them in
  * `refs`. Live objects elsewhere (inside a Map, inside a class instance) are left for superjson, which
- * rejects them with its own error. Each object is visited once: a shared one keeps its one copy.
+ * rejects them with its own error. Each object is visited once: a shared one keeps its one copy. A live object
+ * met again (by identity) is written once: its later slots repeat the first one's id, and `seen` maps it to it.
  */
 function stripRefs(v: unknown, path: (string | number)[], refs: RefSlot[], write: RefWriter | undefined, depth: number, seen: Map<object, unknown>, budget: Budget): unknown {
   const kind = refKindOf(v)
@@ -288,7 +289,10 @@ function stripRefs(v: unknown, path: (string | number)[], refs: RefSlot[], write
     if (write === undefined) {
       throw new TypeError(`sluice: a ${kind} cannot be sent here (at ${path.length ? path.join('.') : 'the top level'})`)
     }
-    refs.push([path.slice(), kind, write(kind, v)])
+    // One live value travels once per value: each later occurrence names the same id (decode gives one object).
+    let id = seen.get(v as object) as number | undefined
+    if (id === undefined) seen.set(v as object, (id = write(kind, v)))
+    refs.push([path.slice(), kind, id])
     // A blob's place carries its metadata (size, type, name), so the receiver can hand it out at once.
     return kind === 'blob' ? blobMeta(v as object) : null
   }
@@ -441,6 +445,7 @@ export function decode(enc: Encoded, read?: RefReader, maxNodes = DEFAULT_MAX_NO
   let value = enc.m === undefined ? enc.v : sj.deserialize({ json: enc.v as never, meta: enc.m as never })
   if (enc.r !== undefined) {
     if (!Array.isArray(enc.r)) throw new TypeError('malformed value: refs must be an array')
+    let imported: Map<number, [RefKind, unknown]> | undefined
     for (const slot of enc.r) {
       if (!Array.isArray(slot) || !Array.isArray(slot[0]) || typeof slot[1] !== 'string' || !Number.isSafeInteger(slot[2])) {
         throw new TypeError('malformed value: bad ref slot')
@@ -462,7 +467,16 @@ export function decode(enc: Encoded, read?: RefReader, maxNodes = DEFAULT_MAX_NO
         }
       }
       if (path.length > 0 && (typeof target !== 'object' || target === null)) throw new TypeError('malformed value: ref path leads nowhere')
-      const live = read(kind, id, path.length === 0 ? value : target[path[path.length - 1] as string | number])
+      // The same id twice in one value is the same live object: imported once (see stripRefs).
+      let live: unknown
+      const known = imported?.get(id)
+      if (known !== undefined) {
+        if (known[0] !== kind) throw new TypeError(`malformed value: ref ${id} is sent as two kinds`)
+        live = known[1]
+      } else {
+        live = read(kind, id, path.length === 0 ? value : target[path[path.length - 1] as string | number])
+        ;(imported ??= new Map()).set(id, [kind, live])
+      }
       if (path.length === 0) value = live
       else target[path[path.length - 1] as string | number] = live
     }

@@ -169,11 +169,31 @@ export interface RefPushFrame extends Items {
   ref: number
 }
 
-/** The receiver of a stream ref grants `n` more items. */
+/** One byte chunk of a channel's `sendBinary()`, as is (no codec pass): counts one item and its bytes of credit. */
+export interface RefBytesFrame {
+  t: 'ref-bytes'
+  ref: number
+  bytes: Uint8Array
+}
+
+/** The receiver of a stream ref grants `n` more items; for a channel, `b` more bytes too (`n` may then be 0). */
 export interface RefPullFrame {
   t: 'ref-pull'
   ref: number
   n: number
+  b?: number
+}
+
+/**
+ * A channel end handled the next `n` values (and byte chunks) the other end sent, in order. `v[i]` is the ack of
+ * the i-th of them when it is not `undefined`, `e[i]` the error its listener threw.
+ */
+export interface RefAckFrame {
+  t: 'ref-ack'
+  ref: number
+  n: number
+  v?: Record<number, Encoded>
+  e?: Record<number, WireError>
 }
 
 /** A stream ref ended: normally (no `error`), or with `error`. Sent by either side; the other stops at once. */
@@ -193,7 +213,7 @@ export interface EventFrame {
 }
 
 /** Frames about refs: either side sends them (see the perspective rule in docs/protocol.md). */
-export type RefFrame = RefCallFrame | RefResultFrame | RefReleaseFrame | RefSettleFrame | RefPushFrame | RefPullFrame | RefEndFrame
+export type RefFrame = RefCallFrame | RefResultFrame | RefReleaseFrame | RefSettleFrame | RefPushFrame | RefBytesFrame | RefPullFrame | RefAckFrame | RefEndFrame
 
 /** Frames a client sends. */
 export type ClientToHostFrame = CallFrame | CreditFrame | CancelFrame | RefFrame
@@ -221,7 +241,9 @@ export const FRAME_TAGS = [
   'ref-release',
   'ref-settle',
   'ref-push',
+  'ref-bytes',
   'ref-pull',
+  'ref-ack',
   'ref-end',
   'event',
 ] as const satisfies readonly Frame['t'][]

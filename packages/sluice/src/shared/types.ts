@@ -43,8 +43,8 @@ export type Remote<T> = T extends ReadableStream<infer C>
   ? ReadableStream<C>
   : T extends Blob | Download | RemoteFile
     ? RemoteBlob<T>
-  : T extends ChannelEnd<infer S, infer R>
-    ? ChannelEnd<S, R>
+  : T extends ChannelEnd<infer S, infer R, infer SA, infer RA>
+    ? ChannelEnd<S, R, SA, RA>
     : T extends PromiseLike<infer V>
       ? Promise<Remote<V>>
       : T extends AnyFunction

@@ -99,7 +99,9 @@ const frame: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ t: fc.constant('ref-release'), ref: refId, n: count }) },
   { weight: 3, arbitrary: fc.record({ t: fc.constant('ref-settle'), ref: refId, value: encoded, error: wireError }, { requiredKeys: ['t', 'ref'] }) },
   { weight: 3, arbitrary: fc.record({ t: fc.constant('ref-push'), ref: refId, items, enc: fc.oneof(junk, fc.constant({ 0: { m: 1, r: [[[0], 'function', 3]] } })) }, { requiredKeys: ['t', 'ref', 'items'] }) },
-  { weight: 3, arbitrary: fc.record({ t: fc.constant('ref-pull'), ref: refId, n: count }) },
+  { weight: 3, arbitrary: fc.record({ t: fc.constant('ref-pull'), ref: refId, n: count, b: fc.oneof(count, junk) }, { requiredKeys: ['t', 'ref', 'n'] }) },
+  { weight: 2, arbitrary: fc.record({ t: fc.constant('ref-bytes'), ref: refId, bytes: fc.oneof(fc.uint8Array({ maxLength: 64 }), junk) }) },
+  { weight: 2, arbitrary: fc.record({ t: fc.constant('ref-ack'), ref: refId, n: count, v: fc.oneof(junk, fc.dictionary(fc.constantFrom('0', '1', '7', '-1', 'x'), encoded)), e: fc.oneof(junk, fc.dictionary(fc.constantFrom('0', '1'), wireError)) }, { requiredKeys: ['t', 'ref', 'n'] }) },
   { weight: 3, arbitrary: fc.record({ t: fc.constant('ref-end'), ref: refId, error: wireError, cancel: fc.constant(true) }, { requiredKeys: ['t', 'ref'] }) },
   {
     weight: 1,

@@ -1,20 +1,83 @@
 /**
  * Channels by reference. Only the host makes them (`new Channel()`, whose `client` token is exported); the
  * client imports a ChannelCore of its own. Both ends are ChannelCores bound to the connection by one link, and
- * the channel ends with `ref-end` from either end.
+ * the channel ends with `ref-end` from either end (with an error for an `abort()`). Values travel in `ref-push`,
+ * byte chunks in `ref-bytes`, grants in `ref-pull` (items and bytes), acks in `ref-ack`.
  */
-import { ChannelCore, type ChannelLink, coreOfToken } from '../channel.js'
+import { type AckBatch, ChannelCore, type ChannelLink, coreOfToken } from '../channel.js'
+import { ProtocolError } from '../errors.js'
+import type { Encoded, RefAckFrame, WireError } from '../protocol.js'
+import { deserializeError } from '../wire-error.js'
 import type { LiveRef, RefContext } from './live.js'
+
+/** Binary below this size is copied at send; larger chunks spanning their whole buffer are posted at once. */
+const COPY_BYTES = 16 * 1024
+const SharedArrayBufferOrNone: Function = typeof SharedArrayBuffer === 'function' ? SharedArrayBuffer : class {}
 
 function link(ctx: RefContext, id: number): ChannelLink {
   return {
     push: (value) => ctx.pushItem('ref-push', id, value),
-    pull: (n) => ctx.outbox.push({ t: 'ref-pull', ref: id, n }),
-    end: () => {
-      ctx.outbox.push({ t: 'ref-end', ref: id })
+    pushBytes: (bytes) => {
+      const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && !(bytes.buffer instanceof SharedArrayBufferOrNone)
+      if (bytes.byteLength < COPY_BYTES || !whole) {
+        ctx.outbox.push({ t: 'ref-bytes', ref: id, bytes: bytes.slice() })
+      } else {
+        // postMessage's own copy is the snapshot: post before the sender can change the bytes.
+        ctx.outbox.push({ t: 'ref-bytes', ref: id, bytes })
+        ctx.outbox.flush()
+      }
+    },
+    pull: (n, bytes) => ctx.outbox.push(bytes > 0 ? { t: 'ref-pull', ref: id, n, b: bytes } : { t: 'ref-pull', ref: id, n }),
+    ack: (batch) => ctx.outbox.push(ackFrame(ctx, id, batch)),
+    end: (error) => {
+      ctx.outbox.push(error === undefined ? { t: 'ref-end', ref: id } : { t: 'ref-end', ref: id, error: ctx.wireError(error) })
       ctx.forget(id)
     },
   }
+}
+
+/** Encodes a batch of acks. An ack value that cannot be sent becomes an error for that send. */
+function ackFrame(ctx: RefContext, id: number, batch: AckBatch): RefAckFrame {
+  const frame: RefAckFrame = { t: 'ref-ack', ref: id, n: batch.n }
+  if (batch.values !== undefined) {
+    for (const key in batch.values) {
+      try {
+        ;(frame.v ??= {})[key as unknown as number] = ctx.encode(batch.values[key])
+      } catch (e) {
+        ;(frame.e ??= {})[key as unknown as number] = ctx.wireError(new TypeError(`sluice: a listener's ack could not be sent: ${(e as Error).message}`))
+      }
+    }
+  }
+  if (batch.errors !== undefined) {
+    for (const key in batch.errors) (frame.e ??= {})[key as unknown as number] = ctx.wireError(batch.errors[key])
+  }
+  return frame
+}
+
+/** Decodes a peer's `ref-ack`; throws a ProtocolError for a malformed one. */
+function readAcks(ctx: RefContext, frame: RefAckFrame): AckBatch {
+  const batch: AckBatch = { n: frame.n }
+  const index = (key: string): number => {
+    const i = Number(key)
+    if (!Number.isInteger(i) || i < 0 || i >= frame.n || String(i) !== key) throw new ProtocolError(`ref-ack: index ${key.slice(0, 20)} is outside the ${frame.n} values acked`)
+    return i
+  }
+  if (frame.v !== undefined) {
+    if (typeof frame.v !== 'object' || frame.v === null) throw new ProtocolError('ref-ack: v must be an object')
+    for (const key of Object.keys(frame.v)) {
+      const i = index(key)
+      try {
+        ;(batch.values ??= {})[i] = ctx.decode((frame.v as Record<string, Encoded>)[key]!)
+      } catch (e) {
+        throw new ProtocolError(`ref-ack: ${(e as Error).message}`)
+      }
+    }
+  }
+  if (frame.e !== undefined) {
+    if (typeof frame.e !== 'object' || frame.e === null) throw new ProtocolError('ref-ack: e must be an object')
+    for (const key of Object.keys(frame.e)) (batch.errors ??= {})[index(key)] = deserializeError((frame.e as Record<string, WireError>)[key]!)
+  }
+  return batch
 }
 
 /** One end of a channel, on either side. */
@@ -48,12 +111,20 @@ export class ChannelRef implements LiveRef {
     return this.core.receive(items)
   }
 
-  pull(n: number): boolean {
-    return this.core.grant(n, this.ctx.maxCredit)
+  pushBytes(bytes: Uint8Array): boolean {
+    return this.core.receiveBytes(bytes)
   }
 
-  ended(): void {
-    this.core.finish(undefined)
+  pull(n: number, bytes?: number): boolean {
+    return this.core.grant(n, this.ctx.maxCredit, bytes)
+  }
+
+  ack(frame: RefAckFrame): boolean {
+    return this.core.acked(readAcks(this.ctx, frame))
+  }
+
+  ended(error: unknown, hasError: boolean): void {
+    this.core.finish(hasError ? error : undefined)
   }
 
   end(reason: unknown): void {

@@ -5,7 +5,7 @@
  */
 import type { Flow } from '../flow/window.js'
 import type { Outbox } from '../outbox.js'
-import type { Encoded, RefKind, WireError } from '../protocol.js'
+import type { Encoded, RefAckFrame, RefKind, WireError } from '../protocol.js'
 
 /** What a ref of any kind may use of its table and connection. */
 export interface RefContext {
@@ -32,8 +32,12 @@ export interface LiveRef {
   readonly kind: RefKind
   /** `ref-push`: items from the peer. Returns false, taking none, past the credit granted. Absent: none taken. */
   push?(items: unknown[]): boolean
-  /** `ref-pull`: the peer grants `n` more. Returns false past `maxCredit`. */
-  pull?(n: number): boolean
+  /** `ref-bytes` on a channel: one byte chunk. Returns false, taking nothing, past the items or bytes granted. */
+  pushBytes?(bytes: Uint8Array): boolean
+  /** `ref-pull`: the peer grants `n` more (and, to a channel, `bytes` more bytes). Returns false past `maxCredit`. */
+  pull?(n: number, bytes?: number): boolean
+  /** `ref-ack` on a channel: the peer handled the next `frame.n` values. Returns false past what was sent. */
+  ack?(frame: RefAckFrame): boolean
   /** `ref-call` on an exported function. */
   call?(call: number, args: Encoded): void
   /** `ref-release`: the peer let go of `n` of the sends of an exported function. */

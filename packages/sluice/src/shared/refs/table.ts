@@ -372,13 +372,34 @@ export class RefTable implements RefContext {
         }
         return
       }
-      case 'ref-pull': {
-        // { t: 'ref-pull', ref, n }
-        if (!isInt(frame.ref) || !isCount(frame.n)) throw new ProtocolError('ref-pull: ref and n must be integers')
+      case 'ref-bytes': {
+        // { t: 'ref-bytes', ref, bytes }
+        if (!isInt(frame.ref) || !(frame.bytes instanceof Uint8Array)) throw new ProtocolError('ref-bytes: ref must be an integer and bytes a Uint8Array')
         const entry = this.mine(frame.ref) ? this.exported.get(frame.ref) : this.imported.get(frame.ref)
-        if (entry?.pull !== undefined && !entry.pull(frame.n)) {
+        if (entry === undefined) return
+        if (entry.pushBytes === undefined) throw new ProtocolError(`ref-bytes: ref ${frame.ref} is not a channel`)
+        if (!entry.pushBytes(frame.bytes)) throw new ProtocolError(`ref-bytes: ${frame.bytes.byteLength} bytes on channel ${frame.ref} exceed the credit granted`)
+        return
+      }
+      case 'ref-pull': {
+        // { t: 'ref-pull', ref, n, b? }
+        const bytes = frame.b
+        if (!isInt(frame.ref) || !(isCount(frame.n) || (frame.n === 0 && isCount(bytes))) || (bytes !== undefined && !isCount(bytes))) {
+          throw new ProtocolError('ref-pull: ref, n and b must be integers')
+        }
+        const entry = this.mine(frame.ref) ? this.exported.get(frame.ref) : this.imported.get(frame.ref)
+        if (entry?.pull !== undefined && !entry.pull(frame.n, bytes)) {
           throw new ProtocolError(`ref-pull: more than ${this.maxCredit} credits outstanding on ${entry.kind === 'channel' ? 'channel' : 'ref'} ${frame.ref}`)
         }
+        return
+      }
+      case 'ref-ack': {
+        // { t: 'ref-ack', ref, n, v?, e? }
+        if (!isInt(frame.ref) || !isCount(frame.n)) throw new ProtocolError('ref-ack: ref and n must be integers')
+        const entry = this.mine(frame.ref) ? this.exported.get(frame.ref) : this.imported.get(frame.ref)
+        if (entry === undefined) return
+        if (entry.ack === undefined) throw new ProtocolError(`ref-ack: ref ${frame.ref} is not a channel`)
+        if (!entry.ack(frame)) throw new ProtocolError(`ref-ack: ${frame.n} acks on channel ${frame.ref} exceed the values sent`)
         return
       }
       case 'ref-end': {
@@ -386,6 +407,15 @@ export class RefTable implements RefContext {
         if (!isInt(frame.ref)) throw new ProtocolError('ref-end: ref must be an integer')
         const entry = this.mine(frame.ref) ? this.exported.get(frame.ref) : this.imported.get(frame.ref)
         if (entry === undefined) return
+        // A channel's abort value is checked with this connection's limits before anything else happens.
+        const abort = (frame.error as WireError | undefined)?.abort
+        if (entry.kind === 'channel' && abort !== undefined) {
+          try {
+            decode(abort, undefined, this.limits.maxValueNodes)
+          } catch (e) {
+            throw new ProtocolError(`ref-end: the abort value of channel ${frame.ref}: ${(e as Error).message}`)
+          }
+        }
         this.forget(frame.ref)
         const hasError = frame.error !== undefined
         entry.ended(hasError ? deserializeError(frame.error!) : undefined, hasError)

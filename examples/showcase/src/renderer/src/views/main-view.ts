@@ -1,4 +1,5 @@
 import { h } from '../dom'
+import { channelAcksPanel } from './channel-acks'
 import { chatPanel } from './chat'
 import { dashboardPanel } from './dashboard'
 import { errorsPanel } from './errors'
@@ -46,6 +47,7 @@ export function mainView(): HTMLElement {
     noticesPanel(),
     dashboardPanel(),
     quotesPanel(),
+    channelAcksPanel(),
   )
   const tabs = tabBar([
     { id: 'generators', label: 'Generators', panel: generators },
