@@ -7,7 +7,9 @@ import { type Connection, createHostCore, type HostOptions, type HostStats } fro
 
 export { Broadcast, Channel } from './channel.js'
 export type { ChannelEnd } from '../shared/channel.js'
+export type { ObservableLike, RemoteObservable } from '../shared/types.js'
 export { release } from '../shared/refs/functions.js'
+export { ObservableOverflowError } from '../shared/refs/observables.js'
 export { validated } from './validated.js'
 export { getContext } from './context.js'
 export type { CallContext, Peer } from './context.js'

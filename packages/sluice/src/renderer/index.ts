@@ -11,8 +11,9 @@ import { connectionOf, createProxy } from './proxy.js'
 export type { ClientOptions } from './client.js'
 export type { Events } from './events.js'
 export type { ChannelEnd } from '../shared/channel.js'
-export type { Client, StreamCall } from '../shared/types.js'
+export type { Client, ObservableLike, RemoteObservable, StreamCall } from '../shared/types.js'
 export { release } from '../shared/refs/functions.js'
+export { ObservableOverflowError } from '../shared/refs/observables.js'
 export { AbortError, DisconnectedError, ProtocolError, ValidationError } from '../shared/errors.js'
 
 /**
