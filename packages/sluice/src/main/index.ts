@@ -9,12 +9,11 @@ export { Broadcast, Channel } from './channel.js'
 export type { ChannelEnd } from '../shared/channel.js'
 export type { ObservableLike, RemoteObservable } from '../shared/types.js'
 export { release } from '../shared/refs/functions.js'
-export { ObservableOverflowError } from '../shared/refs/observables.js'
 export { validated } from './validated.js'
 export { getContext } from './context.js'
 export type { CallContext, Peer } from './context.js'
 export type { Connection, ConnectionStats, HostOptions, HostStats } from './host.js'
-export { Abort, AbortError, DisconnectedError, ProtocolError, ValidationError } from '../shared/errors.js'
+export { Abort, AbortError, DisconnectedError, ObservableOverflowError, ProtocolError, ValidationError } from '../shared/errors.js'
 
 /**
  * Process: Main (any host).

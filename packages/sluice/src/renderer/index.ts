@@ -13,8 +13,7 @@ export type { Events } from './events.js'
 export type { ChannelEnd } from '../shared/channel.js'
 export type { Client, ObservableLike, RemoteObservable, StreamCall } from '../shared/types.js'
 export { release } from '../shared/refs/functions.js'
-export { ObservableOverflowError } from '../shared/refs/observables.js'
-export { AbortError, DisconnectedError, ProtocolError, ValidationError } from '../shared/errors.js'
+export { AbortError, DisconnectedError, ObservableOverflowError, ProtocolError, ValidationError } from '../shared/errors.js'
 
 /**
  * Process: Renderer (any client).

@@ -3,11 +3,10 @@
  */
 export { registerClass, registerCustom } from './codec.js'
 export type { Class, CustomTransformer, JSONValue } from './codec.js'
-export { AbortError, DisconnectedError, ProtocolError, ValidationError } from './errors.js'
+export { AbortError, DisconnectedError, ObservableOverflowError, ProtocolError, ValidationError } from './errors.js'
 export { DEFAULT_LIMITS } from './limits.js'
 export type { ChannelEnd } from './channel.js'
 export { release } from './refs/functions.js'
-export { ObservableOverflowError } from './refs/observables.js'
 export type { SluiceLimits } from './limits.js'
 export type { Port, PortLike } from './port.js'
 export { FRAME_TAGS, PROTOCOL_VERSION } from './protocol.js'

@@ -23,6 +23,7 @@
  * unsubscribed, the buffer dropped, and the reader gets the error after the items it already received.
  */
 import { dispose, RELEASE } from '../dispose.js'
+import { ObservableOverflowError } from '../errors.js'
 import { estimateBytes, type Flow } from '../flow/window.js'
 import type { Encoded } from '../protocol.js'
 import type { LiveRef, RefContext } from './live.js'
@@ -58,16 +59,6 @@ function interop(v: object): Subscribable {
   return target
 }
 
-/**
- * Process: any.
- * A subscription of an Observable sent to the peer failed because the peer did not read fast enough: the
- * items waiting for credit passed one full window (`flow.maxWindow` items or `flow.maxWindowBytes` bytes) of
- * the sending side. The source was unsubscribed. The peer's subscriber receives it as its error.
- * @see sluice/docs/primitives.md#observables
- */
-export class ObservableOverflowError extends RangeError {
-  override name = 'ObservableOverflowError'
-}
 
 // ===============================================================================================================
 // Exporter: one subscription of our source, read by the peer as an iterable ref
@@ -309,10 +300,11 @@ class RemoteSubscription {
   ) {
     opened.then(
       (stream) => {
-        const iterator = stream as AsyncIterator<unknown> | null
-        if (typeof iterator?.next !== 'function') {
-          dispose(stream)
-          return this.fail(new TypeError('sluice: the peer answered a subscribe with something that is not a stream'))
+        let iterator: AsyncIterator<unknown>
+        try {
+          iterator = asStream(stream)
+        } catch (e) {
+          return this.fail(e)
         }
         this.iterator = iterator
         if (this.closed) return void iterator.return?.()
@@ -360,6 +352,13 @@ class RemoteSubscription {
   }
 }
 
+/** The answer to a subscribe must be the stream ref the exporter made; anything else (a hostile peer) is refused. */
+function asStream(value: unknown): AsyncIterator<unknown> {
+  if (typeof (value as AsyncIterator<unknown> | null)?.next === 'function') return value as AsyncIterator<unknown>
+  dispose(value)
+  throw new TypeError('sluice: the peer answered a subscribe with something that is not a stream')
+}
+
 /** Runs an observer callback: what it throws has nowhere to go (the subscription is over). */
 function call(fn: () => void): void {
   try {
@@ -397,7 +396,7 @@ class ImportedObservable {
   [Symbol.asyncIterator](): AsyncIterableIterator<unknown> {
     let stream: Promise<AsyncIterator<unknown>> | undefined
     let done = false
-    const opened = () => (stream ??= this.open() as Promise<AsyncIterator<unknown>>)
+    const opened = () => (stream ??= this.open().then(asStream))
     const iterator: AsyncIterableIterator<unknown> = {
       next: async () => (done ? { value: undefined, done: true } : (await opened()).next()),
       return: async (value?: unknown) => {
