@@ -12,7 +12,8 @@
  * ============================================================================================================
  * An object is an Observable when it has a callable `[Symbol.observable]` (if that symbol exists) or
  * `['@@observable']`: the interop method every Observable library defines, which RxJS's `from()` reads too.
- * A `subscribe` member alone is not enough: `{ subscribe(cb) {...} }` stays a bag of callbacks, as before.
+ * A `subscribe` member alone is not enough: `{ subscribe(cb) {...} }` stays a bag of callbacks, as before. A
+ * thenable is never one: a StreamCall has the interop method (for `rxjs.from()`) but travels as a pull stream.
  *
  * ============================================================================================================
  * Flow: an Observable pushes and cannot be paused
@@ -36,8 +37,12 @@ function interopSymbol(): symbol | undefined {
   return typeof sym === 'symbol' ? sym : undefined
 }
 
-/** True when `v` has the Observable interop method (see the structural rule above). */
+/**
+ * True when `v` travels as an Observable (see the structural rule above). A thenable with the interop method
+ * (a StreamCall, which offers it for `rxjs.from()`) is a pull stream first and keeps travelling as one.
+ */
 export function isObservable(v: object): boolean {
+  if (typeof (v as PromiseLike<unknown>).then === 'function') return false
   const sym = interopSymbol()
   if (sym !== undefined && typeof (v as Record<symbol, unknown>)[sym] === 'function') return true
   return typeof (v as Record<string, unknown>)[INTEROP] === 'function'
