@@ -50,3 +50,4 @@ export async function* produce(): AsyncGenerator<number, never> {
     state.finallies++
   }
 }
+export * from './observables-api'
