@@ -537,3 +537,9 @@ export const createNote = validated(
     return note
   },
 )
+
+// ---------------------------------------------------------------------------------------------------------------
+// Observables both ways: live search as you type (./observables)
+// ---------------------------------------------------------------------------------------------------------------
+
+export { liveSearch } from './observables'

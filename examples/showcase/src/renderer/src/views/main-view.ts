@@ -6,6 +6,7 @@ import { hashingPanel } from './hashing'
 import { hostStats } from './host-stats'
 import { noticesPanel } from './notices'
 import { notesPanel } from './notes'
+import { observablesPanel } from './observables'
 import { processPanel } from './process'
 import { reportPanel } from './report'
 import { searchPanel } from './search'
@@ -42,6 +43,7 @@ export function mainView(): HTMLElement {
     notesPanel(),
     noticesPanel(),
     dashboardPanel(),
+    observablesPanel(),
   )
   const tabs = tabBar([
     { id: 'generators', label: 'Generators', panel: generators },
