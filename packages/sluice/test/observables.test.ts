@@ -2,7 +2,7 @@ import { MessageChannel } from 'node:worker_threads'
 import { finalize, firstValueFrom, from, interval, lastValueFrom, Observable, Subject, take, toArray } from 'rxjs'
 import { describe, expect, it } from 'vitest'
 import { createHost } from '../src/main/index.js'
-import { DisconnectedError, ObservableOverflowError, release } from '../src/shared/index.js'
+import { AbortError, DisconnectedError, ObservableOverflowError, release } from '../src/shared/index.js'
 import { pairs } from './__shared__/pairs.js'
 import { rawPeer } from './__shared__/raw.js'
 import * as api from './fixtures/api.js'
@@ -192,6 +192,26 @@ describe.each(pairs)('Observables over $name', (factory) => {
     await expect.poll(async () => (await checker.api.observableProbe()).teardowns).toBe(1)
     expect((await checker.api.observableProbe()).subscribed).toBe(1)
     await pair.waitFor((s) => s.refs === 0 && s.streams === 0 && s.calls === 0)
+  })
+
+  it("aborting the call's AbortSignal ends the live subscriptions of the Observable it returned, and tears the source down once", async () => {
+    await using pair = await factory.make()
+    const { api } = pair.connect()
+    await api.observableReset()
+    const ctrl = new AbortController()
+    const ticks = await api.obsTicksUntilAborted(1, ctrl.signal)
+    let error: unknown
+    let items = 0
+    ticks.subscribe({ next: () => items++, error: (e) => (error = e) })
+    await expect.poll(() => items).toBeGreaterThan(2)
+    ctrl.abort()
+    await expect.poll(() => error).toBeInstanceOf(AbortError)
+    await expect.poll(async () => (await api.observableProbe()).teardowns).toBe(1)
+    // The Observable went with its call: a later subscribe is refused.
+    const late = await new Promise<unknown>((resolve) => ticks.subscribe({ error: resolve }))
+    expect((late as Error).message).toMatch(/released, or never existed/)
+    await pair.waitFor((s) => s.refs === 0 && s.calls === 0 && s.streams === 0)
+    expect(await api.observableProbe()).toMatchObject({ subscribed: 1, teardowns: 1 })
   })
 
   it('a stalled reader: the host buffers at most one window, then fails the subscription and unsubscribes its source', async () => {
