@@ -13,10 +13,11 @@ const root = fileURLToPath(new URL('..', import.meta.url))
 const BUDGET: Record<string, { file: string; bytes: number }> = {
   // Raised on purpose: main gained off-main hosts (utilityHost/serveUtility, about 1.5 kB), the call
   // lifecycle, the flow engine and the preload diagnostics; the renderer gained routing and the adaptive window.
+  // Observables both ways (refs/observables.ts) added about 1.4 kB to every side's entry.
   sluice: { file: 'dist/shared/index.js', bytes: 5_200 },
-  'sluice/main': { file: 'dist/main/index.js', bytes: 26_000 },
-  'sluice/preload': { file: 'dist/preload/index.js', bytes: 20_000 },
-  'sluice/renderer': { file: 'dist/renderer/index.js', bytes: 20_000 },
+  'sluice/main': { file: 'dist/main/index.js', bytes: 26_200 },
+  'sluice/preload': { file: 'dist/preload/index.js', bytes: 20_600 },
+  'sluice/renderer': { file: 'dist/renderer/index.js', bytes: 20_700 },
 }
 
 const rows: string[] = []

@@ -42,10 +42,9 @@ function interopSymbol(): symbol | undefined {
  * (a StreamCall, which offers it for `rxjs.from()`) is a pull stream first and keeps travelling as one.
  */
 export function isObservable(v: object): boolean {
-  if (typeof (v as PromiseLike<unknown>).then === 'function') return false
   const sym = interopSymbol()
-  if (sym !== undefined && typeof (v as Record<symbol, unknown>)[sym] === 'function') return true
-  return typeof (v as Record<string, unknown>)[INTEROP] === 'function'
+  const interop = (sym !== undefined && typeof (v as Record<symbol, unknown>)[sym] === 'function') || typeof (v as Record<string, unknown>)[INTEROP] === 'function'
+  return interop && typeof (v as PromiseLike<unknown>).then !== 'function'
 }
 
 interface Subscription {
@@ -75,17 +74,15 @@ function interop(v: object): Subscribable {
  * teardown runs at most once: we unsubscribe only a source that has not completed or failed by itself.
  */
 class BufferedSubscription implements AsyncIterableIterator<unknown> {
-  private items: unknown[] = []
-  private sizes: number[] = []
-  private head = 0
+  /** Items waiting for credit, with their estimated sizes. */
+  private queue: [value: unknown, bytes: number][] = []
   private bytes = 0
   private waiter: { resolve: (r: IteratorResult<unknown>) => void; reject: (e: unknown) => void } | undefined
   /** The source completed (`done`) or failed (`error`); `closed` once we stopped it or delivered its end. */
   private state: 'open' | 'done' | 'error' | 'closed' = 'open'
   private error: unknown
-  private subscription: Subscription | undefined
-  /** Set when we must unsubscribe but subscribe() has not returned the subscription yet. */
-  private unsubscribeDue = false
+  /** The source's subscription; `null` until subscribe() returns, `undefined` once there is nothing to end. */
+  private subscription: Subscription | null | undefined = null
   /** Why it overflowed, if it did. */
   failure: ObservableOverflowError | undefined
   /** Ends the stream ref now (set once its id is known). */
@@ -98,33 +95,29 @@ class BufferedSubscription implements AsyncIterableIterator<unknown> {
     private readonly flow: Flow,
   ) {
     const result = interop(source).subscribe({
-      next: (v) => this.emitted(v),
+      next: (value) => {
+        if (this.state !== 'open') return dispose(value)
+        const waiter = this.waiter
+        this.waiter = undefined
+        if (waiter !== undefined) return waiter.resolve({ value, done: false })
+        const size = estimateBytes(value)
+        this.bytes += size
+        if (this.queue.push([value, size]) > flow.maxWindow || this.bytes > flow.maxWindowBytes) this.overflow()
+      },
       error: (e) => this.terminated('error', e),
       complete: () => this.terminated('done', undefined),
     })
     const subscription = typeof result === 'function' ? { unsubscribe: result } : result
-    if (typeof subscription?.unsubscribe === 'function') this.subscription = subscription
-    if (this.unsubscribeDue) this.unsubscribe()
+    // Stopped (or ended by itself) inside subscribe(): unsubscribe now, or never.
+    const due = this.subscription === undefined && this.state === 'closed'
+    this.subscription = typeof subscription?.unsubscribe === 'function' && this.state === 'open' ? subscription : undefined
+    if (due) unsubscribe(subscription)
   }
 
-  private emitted(value: unknown): void {
-    if (this.state !== 'open') return dispose(value)
-    const waiter = this.waiter
-    if (waiter !== undefined) {
-      this.waiter = undefined
-      return waiter.resolve({ value, done: false })
-    }
-    const size = estimateBytes(value)
-    this.items.push(value)
-    this.sizes.push(size)
-    this.bytes += size
-    const queued = this.items.length - this.head
-    if (queued > this.flow.maxWindow || this.bytes > this.flow.maxWindowBytes) this.overflow(queued)
-  }
-
-  private overflow(queued: number): void {
+  private overflow(): void {
+    const { flow, queue, bytes } = this
     this.failure = new ObservableOverflowError(
-      `sluice: an Observable sent to the peer emitted faster than the peer read it: ${queued} items (about ${Math.round(this.bytes)} bytes) waited for credit, past the sending side's flow.maxWindow (${this.flow.maxWindow}) or flow.maxWindowBytes (${this.flow.maxWindowBytes}); the source was unsubscribed`,
+      `sluice: an Observable's reader fell behind: ${queue.length} items (~${Math.round(bytes)} B) waited for credit, past flow.maxWindow (${flow.maxWindow}) or flow.maxWindowBytes (${flow.maxWindowBytes}) of the sending side; the source was unsubscribed`,
     )
     this.stop(this.failure)
     this.onOverflow?.(this.failure)
@@ -136,40 +129,30 @@ class BufferedSubscription implements AsyncIterableIterator<unknown> {
     this.error = error
     // The source ended by itself: its teardown has run (or is its own business), never call unsubscribe now.
     this.subscription = undefined
-    this.unsubscribeDue = false
     const waiter = this.waiter
-    if (waiter === undefined) return
     this.waiter = undefined
-    this.settle(waiter)
+    if (waiter !== undefined) this.settle(waiter)
   }
 
   /** Delivers the source's end to a reader that found the queue empty. */
   private settle(waiter: NonNullable<BufferedSubscription['waiter']>): void {
-    const { state, error } = this
+    const failed = this.state === 'error'
     this.state = 'closed'
     this.onEnd?.()
-    if (state === 'error') waiter.reject(error)
+    if (failed) waiter.reject(this.error)
     else waiter.resolve({ value: undefined, done: true })
   }
 
   next(): Promise<IteratorResult<unknown>> {
-    if (this.head < this.items.length) {
-      const value = this.items[this.head]
-      this.bytes -= this.sizes[this.head]!
-      this.items[this.head++] = undefined
-      if (this.head === this.items.length) {
-        this.items = []
-        this.sizes = []
-        this.head = 0
-        this.bytes = 0
-      }
-      return Promise.resolve({ value, done: false })
+    const item = this.queue.shift()
+    if (item !== undefined) {
+      this.bytes -= item[1]
+      return Promise.resolve({ value: item[0], done: false })
     }
     if (this.state === 'closed') return Promise.resolve({ value: undefined, done: true })
     return new Promise((resolve, reject) => {
-      const waiter = { resolve, reject }
-      if (this.state === 'open') this.waiter = waiter
-      else this.settle(waiter)
+      if (this.state === 'open') this.waiter = { resolve, reject }
+      else this.settle({ resolve, reject })
     })
   }
 
@@ -181,38 +164,27 @@ class BufferedSubscription implements AsyncIterableIterator<unknown> {
 
   private stop(reason: unknown): void {
     if (this.state === 'closed') return
-    const wasOpen = this.state === 'open'
     this.state = 'closed'
-    const dropped = this.items.slice(this.head)
-    this.items = []
-    this.sizes = []
-    this.head = 0
+    for (const [item] of this.queue.splice(0)) dispose(item, reason)
     this.bytes = 0
-    for (const item of dropped) dispose(item, reason)
-    if (wasOpen) this.unsubscribe()
-    const waiter = this.waiter
-    this.waiter = undefined
-    waiter?.resolve({ value: undefined, done: true })
-    this.onEnd?.()
-  }
-
-  private unsubscribe(): void {
-    const subscription = this.subscription
-    if (subscription === undefined) {
-      this.unsubscribeDue = true
-      return
-    }
+    // null: subscribe() has not returned yet; the constructor unsubscribes when it does.
+    if (this.subscription !== null) unsubscribe(this.subscription)
     this.subscription = undefined
-    this.unsubscribeDue = false
-    try {
-      subscription.unsubscribe()
-    } catch {
-      // A teardown that throws is still torn down as far as we are concerned.
-    }
+    this.waiter?.resolve({ value: undefined, done: true })
+    this.waiter = undefined
+    this.onEnd?.()
   }
 
   [Symbol.asyncIterator](): this {
     return this
+  }
+}
+
+function unsubscribe(subscription: Subscription | undefined): void {
+  try {
+    subscription?.unsubscribe()
+  } catch {
+    // A teardown that throws is still torn down as far as we are concerned.
   }
 }
 
@@ -295,66 +267,44 @@ interface PartialObserver {
 }
 
 /** One subscription to the peer's Observable: reads its stream ref, in order, into the observer. */
-class RemoteSubscription {
-  closed = false
-  private iterator: AsyncIterator<unknown> | undefined
-
-  constructor(
-    opened: Promise<unknown>,
-    private readonly observer: PartialObserver,
-  ) {
-    opened.then(
-      (stream) => {
-        let iterator: AsyncIterator<unknown>
-        try {
-          iterator = asStream(stream)
-        } catch (e) {
-          return this.fail(e)
-        }
-        this.iterator = iterator
-        if (this.closed) return void iterator.return?.()
-        void this.run(iterator)
-      },
-      (e) => this.fail(e),
-    )
+function remoteSubscription(opened: Promise<unknown>, observer: PartialObserver): { unsubscribe(): void; readonly closed: boolean } {
+  let closed = false
+  let iterator: AsyncIterator<unknown> | undefined
+  const fail = (e: unknown) => {
+    if (closed) return
+    closed = true
+    call(() => observer.error?.(e))
   }
-
-  private async run(iterator: AsyncIterator<unknown>): Promise<void> {
+  const subscription = {
+    unsubscribe() {
+      if (closed) return
+      closed = true
+      void iterator?.return?.()?.catch(() => {})
+    },
+    get closed() {
+      return closed
+    },
+  }
+  void opened.then(async (stream) => {
+    iterator = asStream(stream)
+    if (closed) return void iterator.return?.()
     for (;;) {
-      let step: IteratorResult<unknown>
-      try {
-        step = await iterator.next()
-      } catch (e) {
-        return this.fail(e)
-      }
-      if (this.closed) return
+      const step = await iterator.next()
+      if (closed) return
       if (step.done === true) {
-        this.closed = true
-        call(() => this.observer.complete?.())
-        return
+        closed = true
+        return call(() => observer.complete?.())
       }
       try {
-        this.observer.next?.(step.value)
+        observer.next?.(step.value)
       } catch (e) {
         // An observer that throws ends its subscription (the source is torn down); its error callback hears why.
-        this.unsubscribe()
-        call(() => this.observer.error?.(e))
-        return
+        subscription.unsubscribe()
+        return call(() => observer.error?.(e))
       }
     }
-  }
-
-  private fail(e: unknown): void {
-    if (this.closed) return
-    this.closed = true
-    call(() => this.observer.error?.(e))
-  }
-
-  unsubscribe(): void {
-    if (this.closed) return
-    this.closed = true
-    void this.iterator?.return?.()?.catch(() => {})
-  }
+  }).catch(fail)
+  return subscription
 }
 
 /** The answer to a subscribe must be the stream ref the exporter made; anything else (a hostile peer) is refused. */
@@ -385,13 +335,7 @@ class ImportedObservable {
 
   subscribe(observerOrNext?: PartialObserver | ((value: unknown) => void) | null, error?: (e: unknown) => void, complete?: () => void): { unsubscribe(): void; readonly closed: boolean } {
     const observer: PartialObserver = typeof observerOrNext === 'function' || observerOrNext == null ? { next: observerOrNext ?? undefined, error, complete } : observerOrNext
-    const subscription = new RemoteSubscription(this.open(), observer)
-    return {
-      unsubscribe: () => subscription.unsubscribe(),
-      get closed() {
-        return subscription.closed
-      },
-    }
+    return remoteSubscription(this.open(), observer)
   }
 
   [INTEROP](): this {
