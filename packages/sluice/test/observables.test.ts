@@ -347,6 +347,21 @@ describe('Observables from a hostile page', () => {
     expect(p.host.stats().streams + p.host.stats().refs).toBe(1)
   })
 
+  it('subscriptions count against limits.maxRefStreams: one past it is refused, and every source is torn down once', async () => {
+    await using p = await rawPair({ limits: { maxRefStreams: 4 } })
+    const ref = await observableRef(p.raw, 'obsTicks', [5], 2)
+    p.raw.send([1, 2, 3, 4, 5, 6].map((call) => ({ t: 'ref-call', ref, call, args: { v: [] } })))
+    const answers = await Promise.all([1, 2, 3, 4, 5, 6].map((call) => p.raw.next((f) => f.t === 'ref-result' && f.call === call)))
+    expect(answers.filter((a) => a.value !== undefined)).toHaveLength(4)
+    for (const refused of answers.filter((a) => a.error !== undefined)) expect(refused.error!.message).toMatch(/maxRefStreams/)
+    // The refused ones were subscribed, then unsubscribed at once: four live sources remain.
+    await expect.poll(async () => (await api.observableProbe()).teardowns).toBe(2)
+    expect((await api.observableProbe()).subscribed).toBe(6)
+    p.raw.close()
+    await expect.poll(async () => (await api.observableProbe()).teardowns).toBe(6)
+    await expect.poll(() => p.host.stats().refs + p.host.stats().connections).toBe(0)
+  })
+
   it('subscribe with arguments, items pushed at an observable ref, and a second cancel are refused without harm', async () => {
     await using p = await rawPair()
     const ref = await observableRef(p.raw, 'obsTicks', [1], 2)
