@@ -53,3 +53,4 @@ export async function* produce(): AsyncGenerator<number, never> {
 export * from './broadcast-api'
 export * from './blobs-api'
 export * from './channels-api'
+export * from './observables-api'

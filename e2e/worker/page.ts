@@ -1,5 +1,6 @@
 /** The page: a sluice client over a real DOM MessageChannel whose other end lives in the Worker. */
-import { createClient } from 'sluice/renderer'
+import * as rxjs from 'rxjs'
+import { createClient, release } from 'sluice/renderer'
 import type * as Api from './api'
 
 const worker = new Worker('./host-worker.js', { type: 'module' })
@@ -13,4 +14,7 @@ pageGlobals.hostStats = () =>
     worker.addEventListener('message', (e: MessageEvent) => resolve(e.data.stats), { once: true })
     worker.postMessage({ stats: true })
   })
+// RxJS for the Observable tests (observables-api.ts): the page's Observables are real RxJS ones.
+pageGlobals.rxjs = rxjs
+pageGlobals.release = release
 pageGlobals.ready = true

@@ -6,9 +6,9 @@ import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 
 const expected = {
-  sluice: ['AbortError', 'DEFAULT_LIMITS', 'DisconnectedError', 'FRAME_TAGS', 'PROTOCOL_VERSION', 'ProtocolError', 'ValidationError', 'registerClass', 'registerCustom', 'release'],
-  'sluice/main': ['Abort', 'AbortError', 'Broadcast', 'Channel', 'DisconnectedError', 'ProtocolError', 'ValidationError', 'createHost', 'download', 'getContext', 'release', 'serve', 'serveUtility', 'serveWorker', 'utilityHost', 'validated', 'webSocketPort', 'workerHost'],
-  'sluice/renderer': ['AbortError', 'DisconnectedError', 'ProtocolError', 'ValidationError', 'close', 'connect', 'createClient', 'events', 'isBridged', 'release', 'webSocketPort'],
+  sluice: ['AbortError', 'DEFAULT_LIMITS', 'DisconnectedError', 'FRAME_TAGS', 'ObservableOverflowError', 'PROTOCOL_VERSION', 'ProtocolError', 'ValidationError', 'registerClass', 'registerCustom', 'release'],
+  'sluice/main': ['Abort', 'AbortError', 'Broadcast', 'Channel', 'DisconnectedError', 'ObservableOverflowError', 'ProtocolError', 'ValidationError', 'createHost', 'download', 'getContext', 'release', 'serve', 'serveUtility', 'serveWorker', 'utilityHost', 'validated', 'webSocketPort', 'workerHost'],
+  'sluice/renderer': ['AbortError', 'DisconnectedError', 'ObservableOverflowError', 'ProtocolError', 'ValidationError', 'close', 'connect', 'createClient', 'events', 'isBridged', 'release', 'webSocketPort'],
   'sluice/preload': ['exposeApi', 'exposeBridge'],
 }
 

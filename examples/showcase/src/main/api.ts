@@ -546,3 +546,7 @@ export const createNote = validated(
 
 export { quotes } from './quotes'
 export * from './channel-acks'
+// Observables both ways: live search as you type (./observables)
+// ---------------------------------------------------------------------------------------------------------------
+
+export { liveSearch } from './observables'

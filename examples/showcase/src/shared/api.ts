@@ -15,6 +15,7 @@ export type Api = typeof import('../main/api') & { hashing: typeof import('../ma
 export type AppApi = Client<Api>
 
 export type { FileProgress, Note, ProcessSummary, Pulse, SearchMatch, SearchRoot, SearchSummary, TokenSummary, UploadSummary } from '../main/api'
+export type { LiveSearchAnswer, LiveSearchHit } from '../main/observables'
 export type { DashboardStats } from '../main/feeds'
 export type { HashProgress, HashResult } from '../main/hashing'
 export type { Quote, QuoteSymbol } from '../main/quotes'

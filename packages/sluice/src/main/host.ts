@@ -28,7 +28,8 @@ export interface HostOptions {
   /**
    * The credit window of every stream this host consumes: ReadableStreams, async iterables and channel
    * messages from the client. It starts at `initialWindow` (64) and grows while the host keeps up. (A generator
-   * call's window is the client's: it consumes those.) See docs/api.md#flow.
+   * call's window is the client's: it consumes those.) It also bounds what waits on the host for each Observable
+   * the host sends: one window, `maxWindow` items or `maxWindowBytes`. See docs/api.md#flow.
    */
   flow?: FlowOptions
   /**

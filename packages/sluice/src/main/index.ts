@@ -10,6 +10,7 @@ export type { BroadcastKey } from './broadcast.js'
 export type { BroadcastMessage, BroadcastStats, BroadcastSubscribeOptions } from '../shared/broadcast.js'
 export { Channel } from './channel.js'
 export type { ChannelEnd, SendOptions } from '../shared/channel.js'
+export type { ObservableLike, RemoteObservable } from '../shared/types.js'
 export { release } from '../shared/refs/functions.js'
 export { validated } from './validated.js'
 export { download } from '../shared/refs/blobs.js'
@@ -17,7 +18,7 @@ export type { Download, DownloadBody, DownloadOptions, RemoteFile } from '../sha
 export { getContext } from './context.js'
 export type { CallContext, Peer } from './context.js'
 export type { Connection, ConnectionStats, HostOptions, HostStats } from './host.js'
-export { Abort, AbortError, DisconnectedError, ProtocolError, ValidationError } from '../shared/errors.js'
+export { Abort, AbortError, DisconnectedError, ObservableOverflowError, ProtocolError, ValidationError } from '../shared/errors.js'
 
 /**
  * Process: Main (any host).

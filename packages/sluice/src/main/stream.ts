@@ -20,6 +20,7 @@
  * flush at once. The outbox never reorders, so the client sees every yield before the end of its stream.
  */
 import { dispose } from '../shared/dispose.js'
+import { isObservable } from '../shared/refs/observables.js'
 import type { Outbox } from '../shared/outbox.js'
 import { Credit } from '../shared/flow/credit.js'
 import { BatchRule } from '../shared/flow/pump.js'
@@ -46,6 +47,8 @@ export function isAsyncIterable(x: unknown): x is AsyncIterable<unknown> {
   if (typeof x !== 'object' || x === null) return false
   // A ReadableStream is async-iterable in Node, but it travels as a ReadableStream (a ref), not as a stream call.
   if (typeof ReadableStream === 'function' && x instanceof ReadableStream) return false
+  // An Observable travels as an Observable (a ref) even when it is async-iterable too.
+  if (isObservable(x)) return false
   return typeof (x as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function'
 }
 

@@ -19,7 +19,8 @@ export interface ClientOptions {
   /**
    * The credit window of every stream this client consumes: a generator call's yields, and the ReadableStreams,
    * async iterables and channel messages it receives. It starts at `initialWindow` (64) and grows while the
-   * page keeps up, to `maxWindow` items and `maxWindowBytes`. See docs/api.md#flow.
+   * page keeps up, to `maxWindow` items and `maxWindowBytes`; the same bound holds what waits here for each
+   * Observable the client sends. See docs/api.md#flow.
    */
   flow?: FlowOptions
   /**

@@ -12,10 +12,10 @@ export type { ClientOptions } from './client.js'
 export type { Events } from './events.js'
 export type { BroadcastMessage } from '../shared/broadcast.js'
 export type { ChannelEnd, SendOptions } from '../shared/channel.js'
-export type { Client, StreamCall } from '../shared/types.js'
+export type { Client, ObservableLike, RemoteObservable, StreamCall } from '../shared/types.js'
 export type { RemoteDownload, RemoteFile } from '../shared/refs/blobs.js'
 export { release } from '../shared/refs/functions.js'
-export { AbortError, DisconnectedError, ProtocolError, ValidationError } from '../shared/errors.js'
+export { AbortError, DisconnectedError, ObservableOverflowError, ProtocolError, ValidationError } from '../shared/errors.js'
 
 /**
  * Process: Renderer (any client).

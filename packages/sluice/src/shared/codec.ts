@@ -14,6 +14,7 @@ import SuperJSON from 'superjson'
 import { blobMeta, isBlobLike } from './blob.js'
 import { DEFAULT_LIMITS } from './limits.js'
 import type { Encoded, Items, RefKind, RefSlot } from './protocol.js'
+import { isObservable } from './refs/observables.js'
 
 const sj = new SuperJSON()
 sj.allowErrorProps('cause', 'code')
@@ -266,6 +267,8 @@ export function refKindOf(v: unknown): RefKind | undefined {
   if (typeof AbortSignal === 'function' && v instanceof AbortSignal) return 'signal'
   if (typeof ReadableStream === 'function' && v instanceof ReadableStream) return 'readable'
   if (isChannelEnd(v)) return 'channel'
+  // Before the iterable check: an Observable may be async-iterable too (RxJS 8, the peer's Observables here).
+  if (isObservable(v)) return 'observable'
   if (typeof (v as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function') return 'iterable'
   return undefined
 }

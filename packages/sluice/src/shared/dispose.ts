@@ -35,6 +35,12 @@ function walk(v: unknown, reason: unknown, seen: Set<object>, depth: number): vo
       ;(v as { [RELEASE]?: () => void })[RELEASE]?.()
       return
     }
+    // The peer's Observable (refs/observables.ts): release it, as a function proxy is.
+    const release = (v as { [RELEASE]?: unknown })[RELEASE]
+    if (typeof release === 'function') {
+      release.call(v)
+      return
+    }
     if (v instanceof Promise) {
       v.then((x) => dispose(x, reason), ignore)
       return

@@ -36,6 +36,16 @@ export class ValidationError extends Error {
   }
 }
 
+/**
+ * A subscription of an Observable sent to the peer failed because the peer did not read fast enough: the items
+ * waiting for credit passed one full window of the sending side (`flow.maxWindow` items or `flow.maxWindowBytes`
+ * bytes). The source was unsubscribed; the peer's subscriber receives this as its error, after what it already
+ * received.
+ */
+export class ObservableOverflowError extends RangeError {
+  override name = 'ObservableOverflowError'
+}
+
 const ABORT = Symbol.for('sluice.abort')
 
 /** What `Abort(value)` returns: throw it from a handler to reject the call with an `AbortError` carrying `value`. */

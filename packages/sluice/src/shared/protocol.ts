@@ -45,7 +45,7 @@ export interface Items {
 export type RefSlot = [path: (string | number)[], kind: RefKind, id: number]
 
 /** The kinds of live object that travel by reference rather than by copy. */
-export type RefKind = 'function' | 'promise' | 'readable' | 'iterable' | 'channel' | 'signal' | 'blob'
+export type RefKind = 'function' | 'promise' | 'readable' | 'iterable' | 'channel' | 'signal' | 'blob' | 'observable'
 
 /** A serialized error. Own enumerable properties travel in `props` (encoded, so they keep their types). */
 export interface WireError {

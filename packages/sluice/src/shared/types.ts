@@ -29,6 +29,38 @@ export interface StreamCall<Y, R = void> extends PromiseLike<R>, AsyncIterable<Y
   finally(onfinally?: (() => void) | null): Promise<R>
 }
 
+/**
+ * Process: any.
+ * What sluice takes for an Observable in types: `subscribe` takes an observer (or a `next` function) and returns
+ * something with `unsubscribe()`. RxJS's `Observable` and `Subject`, zen-observable and `RemoteObservable` all
+ * fit. At run time the value must also have the interop method (`[Symbol.observable]` or `'@@observable'`),
+ * which every Observable library defines; a plain `{ subscribe }` object stays a bag of callbacks. Declare a
+ * handler's Observable parameters with it (a `RemoteObservable` parameter is mapped to it for the caller).
+ * @see sluice/docs/primitives.md#observables
+ */
+export interface ObservableLike<T> {
+  subscribe(observer: Partial<{ next: (value: T) => void; error: (error: unknown) => void; complete: () => void }> | ((value: T) => void)): { unsubscribe(): void }
+}
+
+/**
+ * Process: any.
+ * An Observable sent by the other side, as it arrives here. Each `subscribe` subscribes the source over there
+ * (cold, one source subscription per subscriber, as in RxJS); `unsubscribe()` tears it down there, once.
+ * `complete` and `error` cross (errors keep their class and message); the peer going away errors it with a
+ * `DisconnectedError`. `rxjs.from(x)` takes it (it has the interop method), and `for await` reads it with flow
+ * control. It is held over there until released here: `release(x)`, or garbage collection.
+ * @see sluice/docs/primitives.md#observables
+ */
+export interface RemoteObservable<T> extends ObservableLike<T>, AsyncIterable<T> {
+  subscribe(
+    observer?: Partial<{ next: (value: T) => void; error: (error: unknown) => void; complete: () => void }> | ((value: T) => void) | null,
+    error?: (error: unknown) => void,
+    complete?: () => void,
+  ): { unsubscribe(): void; readonly closed: boolean }
+  /** The interop method: returns this Observable (what `rxjs.from()` looks for). */
+  '@@observable'(): RemoteObservable<T>
+}
+
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the widest function type, for matching only
 type AnyFunction = (...args: any[]) => any
 
@@ -45,7 +77,9 @@ export type Remote<T> = T extends ReadableStream<infer C>
     ? RemoteBlob<T>
   : T extends ChannelEnd<infer S, infer R, infer SA, infer RA>
     ? ChannelEnd<S, R, SA, RA>
-    : T extends PromiseLike<infer V>
+    : T extends ObservableLike<infer O>
+      ? RemoteObservable<Remote<O>>
+      : T extends PromiseLike<infer V>
       ? Promise<Remote<V>>
       : T extends AnyFunction
         ? RemoteFunction<T>
@@ -98,14 +132,22 @@ type Classified<V> = [V] extends [never]
   ? Promise<never>
   : [V] extends [ReadableStream<infer C>]
     ? Promise<ReadableStream<C>>
-    : [V] extends [AsyncGenerator<infer Y, infer R, infer _N>]
+    : [V] extends [ObservableLike<infer O>]
+      ? Promise<RemoteObservable<Remote<O>>>
+      : [V] extends [AsyncGenerator<infer Y, infer R, infer _N>]
       ? StreamCall<Remote<Y>, Remote<R>>
       : [V] extends [AsyncIterable<infer Y>]
         ? StreamCall<Remote<Y>, void>
         : Promise<Remote<V>>
 
-/** What the client calls for a host function `F`: the same parameters, and `ClientReturn` of its result. */
-export type ClientFunction<F extends AnyFunction> = (...args: Sendable<Parameters<F>>) => ClientReturn<ReturnType<F>>
+/**
+ * What the client calls for a host function `F`: the same parameters, and `ClientReturn` of its result. A
+ * parameter the handler declares as `RemoteObservable<T>` (what it receives) takes any `ObservableLike<T>`.
+ */
+export type ClientFunction<F extends AnyFunction> = (...args: Sendable<LocalArgs<Parameters<F>>>) => ClientReturn<ReturnType<F>>
+
+/** `ClientFunction`'s parameters: `RemoteObservable<T>` becomes `ObservableLike<T>`, the rest stays. */
+type LocalArgs<P extends unknown[]> = { [K in keyof P]: P[K] extends RemoteObservable<infer O> ? ObservableLike<O> : P[K] }
 
 /** Keys of `Api` that the client can reach: functions, and nested objects of functions. */
 type CallableKeys<Api> = {

@@ -4,7 +4,7 @@
  * A thrown non-Error value is rethrown as itself. `Abort(value)` becomes an `AbortError` carrying `value`.
  */
 import { classForName, decode, encode, nameForClass } from './codec.js'
-import { AbortError, DisconnectedError, isAbort, ProtocolError, ValidationError } from './errors.js'
+import { AbortError, DisconnectedError, isAbort, ObservableOverflowError, ProtocolError, ValidationError } from './errors.js'
 import type { WireError } from './protocol.js'
 
 const MAX_CAUSE_DEPTH = 8
@@ -31,6 +31,7 @@ const builtins: Record<string, new (message?: string) => Error> = {
   URIError,
   ProtocolError,
   DisconnectedError,
+  ObservableOverflowError,
 }
 
 export function serializeError(e: unknown, withStack: boolean): WireError {

@@ -23,7 +23,7 @@ const refId = fc.oneof({ weight: 6, arbitrary: fc.integer({ min: 1, max: 12 }) }
 
 const count = fc.oneof({ weight: 6, arbitrary: fc.integer({ min: 1, max: 128 }) }, { weight: 1, arbitrary: fc.constantFrom(1024, 1025, 2 ** 31, 2 ** 53 - 1) }, { weight: 1, arbitrary: junk })
 
-const refKind = fc.constantFrom<unknown>('function', 'promise', 'readable', 'iterable', 'channel', 'signal', 'weird', 7)
+const refKind = fc.constantFrom<unknown>('function', 'promise', 'readable', 'iterable', 'channel', 'signal', 'observable', 'weird', 7)
 
 const pollution = fc.constantFrom<unknown>(
   JSON.parse('{"__proto__": {"polluted": "yes"}}'),

@@ -137,7 +137,7 @@ export class Window {
 }
 
 /** A cheap size estimate: binary and strings exactly, plain objects and arrays one level deep. */
-function estimateBytes(v: unknown, depth = 0): number {
+export function estimateBytes(v: unknown, depth = 0): number {
   switch (typeof v) {
     case 'string':
       return 16 + v.length * 2

@@ -14,7 +14,8 @@ export interface RefContext {
   readonly flow: Flow
   /** The most credit the peer may hold granted to one of our producers (limits.maxCredit). */
   readonly maxCredit: number
-  encode(value: unknown): Encoded
+  /** Encodes `value`, exporting the live objects in it; their ref ids are appended to `held` when given. */
+  encode(value: unknown, held?: number[]): Encoded
   /** Encodes one stream item into the outbox, plain data on the allocation-free path (RefTable.pushItem). */
   pushItem(tag: 'yield' | 'ref-push', id: number, value: unknown): void
   decode(value: Encoded): unknown

@@ -3,6 +3,7 @@
  * a promise that the peer's `ref-settle` settles.
  */
 import { dispose } from '../dispose.js'
+import { ProtocolError } from '../errors.js'
 import { deserializeError } from '../wire-error.js'
 import type { Encoded, WireError } from '../protocol.js'
 import type { LiveRef, RefContext } from './live.js'
@@ -86,7 +87,10 @@ export class ImportedPromise implements LiveRef {
     settleFrom(this.ctx, this, frame)
   }
 
-  ended(): void {}
+  /** A peer that ends a promise with `ref-end` (not `ref-settle`) broke the protocol: reject, never hang. */
+  ended(error: unknown, hasError: boolean): void {
+    this.reject(hasError ? error : new ProtocolError('sluice: the peer ended a promise with ref-end instead of settling it'))
+  }
   end(): void {}
   revoke(): void {}
 

@@ -31,6 +31,7 @@ import { deserializeError, serializeError } from '../wire-error.js'
 import { ChannelRef } from './channels.js'
 import { ExportedFunction, ImportedFunction, RemoteCalls } from './functions.js'
 import type { LiveRef, RefContext } from './live.js'
+import { ExportedObservable, importedObservable } from './observables.js'
 import { ExportedPromise, ImportedPromise } from './promises.js'
 import { ExportedStream, ImportedStream, streamSource } from './streams.js'
 import { exportBlob, ImportedBlob } from './blobs.js'
@@ -60,7 +61,7 @@ export interface RefLimits {
 
 /** Which limit a ref kind counts against. */
 type Bucket = 'refs' | 'channels' | 'streams'
-const BUCKET: Record<string, Bucket> = { function: 'refs', promise: 'refs', readable: 'streams', iterable: 'streams', blob: 'streams', channel: 'channels' }
+const BUCKET: Record<string, Bucket> = { function: 'refs', observable: 'refs', promise: 'refs', readable: 'streams', iterable: 'streams', blob: 'streams', channel: 'channels' }
 const LIMIT_OF: Record<Bucket, keyof RefLimits> = { refs: 'maxRefs', channels: 'maxChannels', streams: 'maxRefStreams' }
 const WHAT: Record<Bucket, string> = { refs: 'functions and promises', channels: 'channels', streams: 'streams passed as values' }
 
@@ -252,6 +253,9 @@ export class RefTable implements RefContext {
       case 'channel':
         entry = ChannelRef.exported(this, id, value as object)
         break
+      case 'observable':
+        entry = new ExportedObservable(this, id, value as object, (sid, reason) => this.end(sid, reason))
+        break
     }
     this.add(this.exported, id, entry)
     return id
@@ -304,6 +308,12 @@ export class RefTable implements RefContext {
         const entry = ChannelRef.imported(this, id)
         this.add(this.imported, id, entry)
         return entry.core
+      }
+      case 'observable': {
+        // A function ref underneath (each subscribe is a ref-call; released like a function), never shared.
+        const { proxy, entry } = this.calls.proxy(id)
+        this.add(this.imported, id, entry)
+        return importedObservable(proxy)
       }
       default:
         throw new ProtocolError(`a ${String(kind)} ref is not accepted here`)

@@ -8,6 +8,7 @@ import { hashingPanel } from './hashing'
 import { hostStats } from './host-stats'
 import { noticesPanel } from './notices'
 import { notesPanel } from './notes'
+import { observablesPanel } from './observables'
 import { processPanel } from './process'
 import { quotesPanel } from './quotes'
 import { reportPanel } from './report'
@@ -48,6 +49,7 @@ export function mainView(): HTMLElement {
     dashboardPanel(),
     quotesPanel(),
     channelAcksPanel(),
+    observablesPanel(),
   )
   const tabs = tabBar([
     { id: 'generators', label: 'Generators', panel: generators },
