@@ -16,11 +16,12 @@ const BUDGET: Record<string, { file: string; bytes: number }> = {
   // Channel acks, binary, abort and onOpen (issue 12) added about 0.6 kB to main and 1.1 kB to the client entries.
   // Files and Blobs (the blob ref kind, RemoteFile, RemoteDownload, download()) added about 2.4 kB to main and
   // 2.7 kB to the renderer and preload bundles: each budget rose by that much.
-  // Observables both ways (refs/observables.ts) added about 1.4 kB to every side's entry.
+  // Observables both ways (refs/observables.ts) added about 1.4 kB to every side's entry. Together, issue 12's
+  // features took main from 24.8 to 30.7 kB and the client entries from 19.9 to 24.7 kB; budgets sit just above.
   sluice: { file: 'dist/shared/index.js', bytes: 5_200 },
-  'sluice/main': { file: 'dist/main/index.js', bytes: 30_500 },
-  'sluice/preload': { file: 'dist/preload/index.js', bytes: 25_300 },
-  'sluice/renderer': { file: 'dist/renderer/index.js', bytes: 25_400 },
+  'sluice/main': { file: 'dist/main/index.js', bytes: 32_300 },
+  'sluice/preload': { file: 'dist/preload/index.js', bytes: 25_900 },
+  'sluice/renderer': { file: 'dist/renderer/index.js', bytes: 26_000 },
 }
 
 const rows: string[] = []

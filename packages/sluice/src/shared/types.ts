@@ -144,10 +144,13 @@ type Classified<V> = [V] extends [never]
  * What the client calls for a host function `F`: the same parameters, and `ClientReturn` of its result. A
  * parameter the handler declares as `RemoteObservable<T>` (what it receives) takes any `ObservableLike<T>`.
  */
-export type ClientFunction<F extends AnyFunction> = (...args: Sendable<LocalArgs<Parameters<F>>>) => ClientReturn<ReturnType<F>>
+export type ClientFunction<F extends AnyFunction> = (...args: LocalArgs<Parameters<F>>) => ClientReturn<ReturnType<F>>
 
-/** `ClientFunction`'s parameters: `RemoteObservable<T>` becomes `ObservableLike<T>`, the rest stays. */
-type LocalArgs<P extends unknown[]> = { [K in keyof P]: P[K] extends RemoteObservable<infer O> ? ObservableLike<O> : P[K] }
+/**
+ * `ClientFunction`'s parameters, as the client may pass them: `RemoteObservable<T>` becomes `ObservableLike<T>`,
+ * and a `RemoteFile` anywhere becomes the `Blob` or `File` it is made from (`Sendable`).
+ */
+type LocalArgs<P extends unknown[]> = { [K in keyof P]: P[K] extends RemoteObservable<infer O> ? ObservableLike<O> : Sendable<P[K]> }
 
 /** Keys of `Api` that the client can reach: functions, and nested objects of functions. */
 type CallableKeys<Api> = {
