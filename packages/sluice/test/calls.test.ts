@@ -149,9 +149,13 @@ describe.each(pairs)('errors over $name', (factory) => {
     )
     const it = b.api.withOnClose('wait')[Symbol.asyncIterator]()
     await it.next()
-    const pending = it.next()
+    // Handled from the start: the disconnect may reject it while closeFromHost() is still being awaited.
+    const pending = it.next().then(
+      () => 'resolved',
+      (e: Error) => e.name,
+    )
     await b.closeFromHost()
-    await pending.catch(() => {})
+    expect(await pending).toBe('DisconnectedError')
     await pair.waitFor((s) => s.streams === 0)
     expect((await a.api.probe()).closes).toEqual(['graceful', 'Error', 'AbortError', 'DisconnectedError'])
   })
