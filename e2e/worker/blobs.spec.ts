@@ -1,54 +1,15 @@
 /**
  * Files and Blobs in Chromium: the page's File read by a host in a Web Worker under credit, with the page's JS
  * heap measured through the upload (CDP Performance.getMetrics), a File back from the worker, and a download
- * turned into an object URL and saved. Same harness as worker.spec.ts.
+ * turned into an object URL and saved. The page and worker: harness.ts.
  */
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { closeSync, mkdtempSync, openSync, rmSync, utimesSync, writeSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { expect, type Page, test } from '@playwright/test'
-import { build } from 'esbuild'
-import type { HostStats } from 'sluice/main'
-import type { Client } from 'sluice/renderer'
-import type * as Api from './api'
+import { type PageGlobals, servePageAndWorker } from './harness'
 
-type PageGlobals = { api: Client<typeof Api>; hostStats(): Promise<HostStats>; ready?: boolean; upload?: Promise<unknown> }
-
-let server: Server
-let origin: string
-
-test.beforeAll(async () => {
-  const out = await build({
-    entryPoints: { page: join(__dirname, 'page.ts'), 'host-worker': join(__dirname, 'host-worker.ts') },
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'chrome120',
-    write: false,
-    outdir: '/',
-    logLevel: 'error',
-  })
-  const files = new Map<string, string>(out.outputFiles.map((f) => [f.path, f.text]))
-  files.set('/index.html', '<!doctype html><meta charset="utf-8"><title>sluice blobs test</title><script type="module" src="./page.js"></script>')
-  server = createServer((req, res) => {
-    const body = files.get(req.url === '/' ? '/index.html' : (req.url ?? ''))
-    if (body === undefined) return void res.writeHead(404).end()
-    res.writeHead(200, { 'content-type': req.url?.endsWith('.js') ? 'text/javascript' : 'text/html' }).end(body)
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-})
-
-test.afterAll(async () => {
-  await new Promise((resolve) => server.close(resolve))
-})
-
-async function open(page: Page): Promise<void> {
-  await page.goto(`${origin}/`)
-  await page.waitForFunction(() => (window as unknown as PageGlobals).ready === true)
-}
+const { open } = servePageAndWorker('sluice blobs test')
 
 const MiB = 1024 * 1024
 const PARTS = Number(process.env.SLUICE_BLOB_MIB ?? 1024)

@@ -12,7 +12,7 @@ export function channelProbe() {
 
 /** Acks text with `{ echo, len }`, binary with its byte sum; 'boom' throws; 'abort' aborts with a value. */
 export function ackChannel() {
-  const channel = new Channel<string, string, { echo: string; len: number }, unknown>({ window: 8, windowBytes: 256 * 1024 })
+  const channel = new Channel<string, string, { echo: string; len: number } | number, unknown>({ window: 8, windowBytes: 256 * 1024 })
   channel.onClose((reason) => {
     seen.closes.push(reason === undefined ? 'closed' : (reason as Error).name)
     if ((reason as Error)?.name === 'AbortError') seen.abortValues.push((reason as { abortValue?: unknown }).abortValue)

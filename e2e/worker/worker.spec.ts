@@ -1,52 +1,11 @@
 /**
- * The sluice client in a real page, against a host in a real browser Web Worker, over a real DOM MessagePort.
- * Both sides are bundled from the published entry points (sluice/main, sluice/renderer) with esbuild, and
- * served from a throwaway local server (a Worker cannot load from file://).
+ * The sluice client in a real page, against a host in a real browser Web Worker, over a real DOM MessagePort
+ * (harness.ts): calls, streams, cancellation and clean-up.
  */
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { join } from 'node:path'
 import { expect, type Page, test } from '@playwright/test'
-import { build } from 'esbuild'
-import type { HostStats } from 'sluice/main'
-import type { Client } from 'sluice/renderer'
-import type * as Api from './api'
+import { type PageGlobals, servePageAndWorker } from './harness'
 
-type PageGlobals = { api: Client<typeof Api>; hostStats(): Promise<HostStats>; ready?: boolean }
-
-let server: Server
-let origin: string
-
-test.beforeAll(async () => {
-  const out = await build({
-    entryPoints: { page: join(__dirname, 'page.ts'), 'host-worker': join(__dirname, 'host-worker.ts') },
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'chrome120',
-    write: false,
-    outdir: '/',
-    logLevel: 'error',
-  })
-  const files = new Map<string, string>(out.outputFiles.map((f) => [f.path, f.text]))
-  files.set('/index.html', '<!doctype html><meta charset="utf-8"><title>sluice worker test</title><script type="module" src="./page.js"></script>')
-  server = createServer((req, res) => {
-    const body = files.get(req.url === '/' ? '/index.html' : (req.url ?? ''))
-    if (body === undefined) return void res.writeHead(404).end()
-    res.writeHead(200, { 'content-type': req.url?.endsWith('.js') ? 'text/javascript' : 'text/html' }).end(body)
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-})
-
-test.afterAll(async () => {
-  await new Promise((resolve) => server.close(resolve))
-})
-
-async function open(page: Page): Promise<void> {
-  await page.goto(`${origin}/`)
-  await page.waitForFunction(() => (window as unknown as PageGlobals).ready === true)
-}
+const { open } = servePageAndWorker('sluice worker test')
 
 const probe = (page: Page) => page.evaluate(() => (window as unknown as PageGlobals).api.probe())
 
