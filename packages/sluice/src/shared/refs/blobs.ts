@@ -221,7 +221,8 @@ export class ImportedBlob implements LiveRef {
     if (m.dl === 1) this.value = new RemoteDownload(m, chunks)
     else {
       this.value = new RemoteFile(m, chunks)
-      if (side === 'client') imports++
+      // A client with no Blob of its own (an exotic runtime) keeps the RemoteFile: it has the same readers.
+      if (side === 'client' && typeof Blob === 'function') imports++
     }
   }
 
@@ -466,14 +467,33 @@ export class RemoteDownload extends IncomingBlob {
   }
 }
 
+/** Whether `value` holds a plain `RemoteFile` (a Blob to materialize), in plain objects and arrays. */
+export function holdsFile(value: unknown): boolean {
+  const seen = new Set<object>()
+  const walk = (v: unknown, depth: number): boolean => {
+    if (typeof v !== 'object' || v === null || seen.has(v) || depth > 64 || seen.size > 10_000) return false
+    if (v instanceof RemoteFile) return true
+    seen.add(v)
+    if (Array.isArray(v)) return v.some((x) => walk(x, depth + 1))
+    const proto = Object.getPrototypeOf(v)
+    return (proto === Object.prototype || proto === null) && Object.keys(v).some((key) => walk((v as Record<string, unknown>)[key], depth + 1))
+  }
+  return walk(value, 0)
+}
+
 /**
- * A client turns each plain `RemoteFile` in a freshly decoded value (a result, a yield, a return) into a real
- * Blob or File, reading its bytes now. Walks plain objects and arrays, like `dispose`.
+ * A client turns each plain `RemoteFile` in a freshly decoded value into a real Blob or File, reading its
+ * bytes now (under each blob's byte window), and resolves with the value once they are all in. Walks plain
+ * objects and arrays, like `dispose`; a `RemoteFile` at the top is replaced by the value returned. Every file it
+ * reads goes into `files`, so a caller that gives up (a cancelled call, a stream broken out of) can cancel
+ * the transfers still under way (refs/arrivals.ts). If one fails, the others are cancelled.
  */
-export async function materialize<T>(value: T): Promise<T> {
-  if (value instanceof RemoteFile) return (await value.blob()) as T
+export async function materialize<T>(value: T, files: IncomingBlob[] = []): Promise<T> {
+  if (value instanceof RemoteFile) {
+    files.push(value)
+    return (await value.blob()) as T
+  }
   const found: Promise<void>[] = []
-  const files: RemoteFile[] = []
   const read = (f: RemoteFile, put: (b: Blob) => void): void => {
     files.push(f)
     found.push(f.blob().then(put))
@@ -498,8 +518,8 @@ export async function materialize<T>(value: T): Promise<T> {
   try {
     await Promise.all(found)
   } catch (e) {
-    // One failed: the value will not be delivered, so stop the others' transfers too.
-    for (const f of files) f[BLOB_LIKE](e)
+    // One failed: the value will not be delivered, so stop the others' transfers too (reads under way included).
+    for (const f of files) f.cancel(e)
     throw e
   }
   return value

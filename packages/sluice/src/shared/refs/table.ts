@@ -17,6 +17,8 @@
  * - readable / iterable: until the producer ends or the consumer cancels (streams.ts);
  * - blob: the same, and unread call arguments end with their call (blobs.ts);
  * - channel: until either end closes it (channels.ts);
+ * - on a client, a value holding a Blob is delivered once the Blob's bytes are in (arrivals.ts): until then
+ *   it waits, with every later frame about the same ref; the reader giving up cancels the transfer;
  * - all of them: until the connection closes. Then every exported source is cancelled (its cancel()/onClose
  *   runs), every imported promise, stream and channel fails with the disconnect error, and every proxy
  *   function rejects its calls.
@@ -33,7 +35,9 @@ import { ExportedFunction, ImportedFunction, RemoteCalls } from './functions.js'
 import type { LiveRef, RefContext } from './live.js'
 import { ExportedPromise, ImportedPromise } from './promises.js'
 import { ExportedStream, ImportedStream, streamSource } from './streams.js'
-import { exportBlob, ImportedBlob } from './blobs.js'
+import { blobImports, exportBlob, ImportedBlob } from './blobs.js'
+import { Arrivals, type Outcome } from './arrivals.js'
+import { AbortError } from '../errors.js'
 
 export interface RefTableOptions {
   /** 'host' ids count down from -1, 'client' ids count up from 1. */
@@ -47,6 +51,8 @@ export interface RefTableOptions {
   onChange: () => void
   /** Caps on live refs, both directions together (the host passes its `SluiceLimits`; a client trusts its host). */
   limits?: Partial<RefLimits>
+  /** A client's: a frame delivered late (it waited for a Blob's bytes) turned out bad. */
+  onLateError?: (error: unknown) => void
 }
 
 /** The `SluiceLimits` fields a ref table enforces (see limits.ts for the threat behind each). */
@@ -80,6 +86,10 @@ export class RefTable implements RefContext {
   private readonly limits: RefLimits
   private readonly calls: RemoteCalls
   closedWith: Error | undefined
+  /** A client's: values holding Blobs wait here for their bytes, in order per ref (arrivals.ts). */
+  readonly arrivals: Arrivals | undefined
+  /** A client's: values decoded on arrival, for the frame's delivery to take (`decode`), once. */
+  private readonly early: WeakMap<object, Outcome> | undefined
   readonly outbox: Outbox
   readonly flow: Flow
   readonly maxCredit: number
@@ -95,6 +105,10 @@ export class RefTable implements RefContext {
     this.nextId = this.step
     this.limits = { maxRefs: Infinity, maxChannels: Infinity, maxRefStreams: Infinity, maxCallbackCalls: Infinity, maxValueNodes: DEFAULT_MAX_NODES, ...options.limits }
     this.calls = new RemoteCalls(this, this.limits.maxCallbackCalls, (id) => this.collected(id))
+    if (options.side === 'client') {
+      this.arrivals = new Arrivals((e) => options.onLateError?.(e))
+      this.early = new WeakMap()
+    }
   }
 
   /** Live refs in both directions, plus ref calls awaiting an answer. */
@@ -147,12 +161,29 @@ export class RefTable implements RefContext {
   }
 
   decode(value: Encoded): unknown {
+    if (this.early !== undefined) {
+      const early = this.taken(value)
+      if (early !== undefined) return early.value
+    }
     return decode(value, this.read, this.limits.maxValueNodes)
   }
 
   /** Decodes stream items from the peer (see `Items`), with this table's limits. */
   decodeItems(frame: Parameters<typeof decodeItems>[0]): unknown[] {
+    if (this.early !== undefined && frame.enc !== undefined) {
+      const early = this.taken(frame)
+      if (early !== undefined) return early.value as unknown[]
+    }
     return decodeItems(frame, this.read, this.limits.maxValueNodes)
+  }
+
+  /** What `key` was decoded to on arrival (once), rethrowing what decoding (or reading its blobs) threw. */
+  private taken(key: object): Outcome | undefined {
+    const early = this.early!.get(key)
+    if (early === undefined) return undefined
+    this.early!.delete(key)
+    if (early.failed) throw early.error
+    return early
   }
 
   wireError(e: unknown): WireError {
@@ -165,6 +196,10 @@ export class RefTable implements RefContext {
     if (entry === undefined) return
     map.delete(id)
     this.counts[BUCKET[entry.kind]!]--
+    // Its reader gave up (or it ended): values still waiting for their Blobs' bytes are not delivered.
+    if (this.arrivals !== undefined && (entry.kind === 'readable' || entry.kind === 'iterable' || entry.kind === 'channel')) {
+      this.arrivals.drop(id, new AbortError('sluice: the reader went away before this value was delivered'))
+    }
     if (map === this.exported) this.ended(id)
     this.changed()
   }
@@ -322,9 +357,10 @@ export class RefTable implements RefContext {
   // Frames from the peer
   // -------------------------------------------------------------------------------------------------------------
 
-  receive(f: RefFrame | { t: string }): void {
+  receive(f: RefFrame | { t: string }, late = false): void {
     if (this.closedWith !== undefined) return
     const frame = f as RefFrame
+    if (this.arrivals !== undefined && !late && this.hold(frame)) return
     switch (frame.t) {
       case 'ref-call': {
         // { t: 'ref-call', ref, call, args }
@@ -366,11 +402,7 @@ export class RefTable implements RefContext {
         } catch (e) {
           throw new ProtocolError(`ref-push: ${(e as Error).message}`)
         }
-        if (!entry.push(items)) {
-          for (const item of items) dispose(item)
-          throw new ProtocolError(`ref-push: ${items.length} items on ref ${frame.ref} exceed the credit granted`)
-        }
-        return
+        return this.pushItems(frame.ref, items)
       }
       case 'ref-bytes': {
         // { t: 'ref-bytes', ref, bytes }
@@ -426,6 +458,83 @@ export class RefTable implements RefContext {
     }
   }
 
+  // -------------------------------------------------------------------------------------------------------------
+  // A client's arrivals: values holding Blobs are delivered once their bytes are in (arrivals.ts)
+  // -------------------------------------------------------------------------------------------------------------
+
+  /**
+   * Decodes the values of `frame` now, in wire order (the refs in them must exist before frames about them
+   * arrive). Returns true when the frame is delivered later: it brought in a Blob, or its ref already has a
+   * frame waiting. Plain frames for a ref with nothing waiting return false at the cost of a lookup.
+   */
+  private hold(frame: RefFrame): boolean {
+    let key: number | string
+    switch (frame.t) {
+      case 'ref-push':
+      case 'ref-bytes':
+      case 'ref-end':
+      case 'ref-settle':
+      case 'ref-call':
+      case 'ref-ack':
+        key = frame.ref
+        break
+      case 'ref-result':
+        key = `result ${frame.call}`
+        break
+      default:
+        return false
+    }
+    const arrivals = this.arrivals!
+    const busy = arrivals.busy(key)
+    const encoded = valuesWithRefs(frame)
+    if (encoded === undefined && !busy) return false
+    const before = blobImports()
+    const outcomes = encoded?.map((holder) => this.decodeEarly(frame, holder))
+    const blobs = blobImports() !== before
+    if (!blobs && !busy) return false
+    const late = () => this.receive(frame, true)
+    // Items or acks that can never be delivered end their stream or channel, with the reason, both ways.
+    const cut = frame.t === 'ref-push' || frame.t === 'ref-ack' ? (e: unknown) => this.cut(frame.ref, e) : late
+    const items = frame.t === 'ref-push' && blobs && !outcomes![0]!.failed ? (outcomes![0]!.value as unknown[]) : undefined
+    if (items !== undefined) {
+      // Each item holding a Blob waits for its own bytes; the plain items around it do not.
+      const ref = key as number
+      this.early!.delete(frame)
+      arrivals.addItems(key, items, (ready) => this.pushItems(ref, ready), cut)
+    } else arrivals.add(key, blobs ? outcomes : undefined, late, cut)
+    return true
+  }
+
+  /** Hands decoded items to the stream or channel `ref` (now, or once the Blobs in them are in). */
+  private pushItems(ref: number, items: unknown[]): void {
+    const entry = this.mine(ref) ? this.exported.get(ref) : this.imported.get(ref)
+    if (entry?.push === undefined) return dispose(items)
+    if (!entry.push(items)) {
+      for (const item of items) dispose(item)
+      throw new ProtocolError(`ref-push: ${items.length} items on ref ${ref} exceed the credit granted`)
+    }
+  }
+
+  private decodeEarly(frame: RefFrame, holder: object): Outcome {
+    let early: Outcome
+    try {
+      early = { value: holder === frame ? decodeItems(frame as never, this.read, this.limits.maxValueNodes) : decode(holder as Encoded, this.read, this.limits.maxValueNodes) }
+    } catch (e) {
+      early = { failed: true, error: e }
+    }
+    this.early!.set(holder, early)
+    return early
+  }
+
+  /** Ends imported stream or channel `id` from this side with `error`: its values could not be delivered. */
+  private cut(id: number, error: unknown): void {
+    const entry = this.imported.get(id)
+    if (entry === undefined) return
+    this.forget(id)
+    this.outbox.push({ t: 'ref-end', ref: id, cancel: true, error: this.wireError(error) })
+    entry.close(error instanceof Error ? error : new Error(String(error)))
+  }
+
   /**
    * A ref frame of ours that postMessage refused: tell the other side instead of leaving it waiting, and stop
    * the producer behind a refused `ref-push`.
@@ -468,6 +577,28 @@ export class RefTable implements RefContext {
     }
     for (const entry of imported) entry.close(error)
     this.calls.close(error)
+    this.arrivals?.close(error)
     this.changed()
+  }
+}
+
+/** The encoded values of `frame` that hold refs (the frame itself for stream items), or undefined if none do. */
+function valuesWithRefs(frame: RefFrame): object[] | undefined {
+  const withRefs = (e: unknown): boolean => typeof e === 'object' && e !== null && (e as Encoded).r !== undefined
+  switch (frame.t) {
+    case 'ref-push':
+      return frame.enc !== undefined ? [frame] : undefined
+    case 'ref-settle':
+    case 'ref-result':
+      return withRefs(frame.value) ? [frame.value!] : undefined
+    case 'ref-call':
+      return withRefs(frame.args) ? [frame.args] : undefined
+    case 'ref-ack': {
+      if (typeof frame.v !== 'object' || frame.v === null) return undefined
+      const values = Object.values(frame.v as Record<string, Encoded>).filter(withRefs)
+      return values.length > 0 ? values : undefined
+    }
+    default:
+      return undefined
   }
 }
