@@ -16,10 +16,12 @@ const BUDGET: Record<string, { file: string; bytes: number }> = {
   // Channel acks, binary, abort and onOpen (issue 12) added about 0.6 kB to main and 1.1 kB to the client entries.
   // Files and Blobs (the blob ref kind, RemoteFile, RemoteDownload, download()) added about 2.4 kB to main and
   // 2.7 kB to the renderer and preload bundles: each budget rose by that much.
+  // Blobs wherever they appear (refs/arrivals.ts, client only) added about 1.2 kB to the renderer and preload
+  // bundles and 0.3 kB to main (whose merged main was already 0.8 kB over): each budget rose by that much.
   sluice: { file: 'dist/shared/index.js', bytes: 5_200 },
-  'sluice/main': { file: 'dist/main/index.js', bytes: 29_100 },
-  'sluice/preload': { file: 'dist/preload/index.js', bytes: 23_900 },
-  'sluice/renderer': { file: 'dist/renderer/index.js', bytes: 24_000 },
+  'sluice/main': { file: 'dist/main/index.js', bytes: 30_300 },
+  'sluice/preload': { file: 'dist/preload/index.js', bytes: 25_200 },
+  'sluice/renderer': { file: 'dist/renderer/index.js', bytes: 25_200 },
 }
 
 const rows: string[] = []

@@ -10,7 +10,7 @@ import { Outbox } from '../shared/outbox.js'
 import { type Port, type PortLike, toPort } from '../shared/port.js'
 import type { HostToClientFrame, RefFrame, RefKind } from '../shared/protocol.js'
 import { RefTable } from '../shared/refs/table.js'
-import { Arrivals } from '../shared/refs/arrivals.js'
+import { Arrivals, frameHold } from '../shared/refs/arrivals.js'
 import { blobImports } from '../shared/refs/blobs.js'
 import { afterMicrotasks, afterTask } from '../shared/schedule.js'
 import { deserializeError } from '../shared/wire-error.js'
@@ -73,7 +73,7 @@ export class ClientConnection {
       maxCredit: 1 << 30,
       withStack: true,
       onChange: () => {},
-      onLateError: (e) => this.reportProtocolError(`bad frame from the host: ${(e as Error)?.message ?? String(e)}`),
+      hold: frameHold((e) => this.reportProtocolError(`bad frame from the host: ${(e as Error)?.message ?? String(e)}`)),
     })
     this.port.listen(
       (data) => this.receive(data),

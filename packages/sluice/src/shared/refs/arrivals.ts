@@ -26,14 +26,10 @@
  * under way are then cancelled, not read to the end: the host's source stops, and its refs and call end.
  */
 import { dispose } from '../dispose.js'
-import { holdsFile, type IncomingBlob, materialize } from './blobs.js'
-
-/** A value decoded on arrival, handed to its frame's effect later (RefTable.decode hands it out once). */
-export interface Outcome {
-  value?: unknown
-  failed?: boolean
-  error?: unknown
-}
+import { AbortError } from '../errors.js'
+import type { Encoded, RefFrame, RefKind } from '../protocol.js'
+import { blobImports, holdsFile, type IncomingBlob, materialize } from './blobs.js'
+import type { FrameHold, Outcome, RefTable } from './table.js'
 
 type Key = number | string
 
@@ -165,4 +161,84 @@ function discard(held: Held, reason: unknown): void {
   for (const f of held.files) f.cancel(reason)
   // The rest of what is live in it (a nested stream, a channel, a file not read yet) ends too.
   for (const o of held.outcomes) if (!o.failed) dispose(o.value, reason)
+}
+
+// ===============================================================================================================
+// A client's ref frames (RefTable's `hold` option): the host bundle never carries this
+// ===============================================================================================================
+
+/**
+ * What a client's RefTable holds its frames with. Every frame about a ref goes through `hold` first: it decodes
+ * the frame's values now, in wire order (the refs in them must exist before frames about them arrive), and
+ * takes the frame to deliver later when a value brought in a Blob, or when its ref already has a frame waiting.
+ * A plain frame for a ref with nothing waiting costs a map lookup, and is delivered at once.
+ */
+export function frameHold(onError: (error: unknown) => void): (table: RefTable) => FrameHold {
+  return (table) => {
+    const arrivals = new Arrivals(onError)
+    return {
+      hold(frame) {
+        let key: number | string
+        switch (frame.t) {
+          case 'ref-push':
+          case 'ref-bytes':
+          case 'ref-end':
+          case 'ref-settle':
+          case 'ref-call':
+          case 'ref-ack':
+            key = frame.ref
+            break
+          case 'ref-result':
+            key = `result ${frame.call}`
+            break
+          default:
+            return false
+        }
+        const busy = arrivals.busy(key)
+        const encoded = valuesWithRefs(frame)
+        if (encoded === undefined && !busy) return false
+        const before = blobImports()
+        const outcomes = encoded?.map((e) => table.decodeEarly(frame, e))
+        const blobs = blobImports() !== before
+        // Nothing to wait for: delivered now, and its decode takes the value just decoded.
+        if (!blobs && !busy) return false
+        const late = () => table.receive(frame, true)
+        // Items or acks that can never be delivered end their stream or channel, with the reason, both ways.
+        const ref = key as number
+        const cut = frame.t === 'ref-push' || frame.t === 'ref-ack' ? (e: unknown) => table.cut(ref, e) : late
+        if (frame.t === 'ref-push' && blobs && !outcomes![0]!.failed) {
+          // Each item holding a Blob waits for its own bytes; the plain items around it do not.
+          table.forgetEarly(frame)
+          arrivals.addItems(key, outcomes![0]!.value as unknown[], (ready) => table.pushItems(ref, ready), cut)
+        } else arrivals.add(key, blobs ? outcomes : undefined, late, cut)
+        return true
+      },
+      forgot(id: number, kind: RefKind) {
+        // Its reader gave up (or it ended): values still waiting for their Blobs' bytes are not delivered.
+        if (kind === 'readable' || kind === 'iterable' || kind === 'channel') arrivals.drop(id, new AbortError('sluice: the reader went away before this value was delivered'))
+      },
+      close: (error) => arrivals.close(error),
+    }
+  }
+}
+
+/** The encoded values of `frame` that hold refs (the frame itself for stream items), or undefined if none do. */
+function valuesWithRefs(frame: RefFrame): object[] | undefined {
+  const withRefs = (e: unknown): boolean => typeof e === 'object' && e !== null && (e as Encoded).r !== undefined
+  switch (frame.t) {
+    case 'ref-push':
+      return frame.enc !== undefined ? [frame] : undefined
+    case 'ref-settle':
+    case 'ref-result':
+      return withRefs(frame.value) ? [frame.value!] : undefined
+    case 'ref-call':
+      return withRefs(frame.args) ? [frame.args] : undefined
+    case 'ref-ack': {
+      if (typeof frame.v !== 'object' || frame.v === null) return undefined
+      const values = Object.values(frame.v as Record<string, Encoded>).filter(withRefs)
+      return values.length > 0 ? values : undefined
+    }
+    default:
+      return undefined
+  }
 }

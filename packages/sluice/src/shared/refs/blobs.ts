@@ -467,26 +467,39 @@ export class RemoteDownload extends IncomingBlob {
   }
 }
 
-/** Whether `value` holds a plain `RemoteFile` (a Blob to materialize), in plain objects and arrays. */
-export function holdsFile(value: unknown): boolean {
+/**
+ * Calls `found` for each plain `RemoteFile` in `value` (a Blob to materialize) in plain objects and arrays,
+ * like `dispose` walks them; `put` replaces it in its place. A `RemoteFile` at the top is not looked for.
+ */
+function eachFile(value: unknown, found: (file: RemoteFile, put: (blob: Blob) => void) => void): void {
   const seen = new Set<object>()
-  const walk = (v: unknown, depth: number): boolean => {
-    if (typeof v !== 'object' || v === null || seen.has(v) || depth > 64 || seen.size > 10_000) return false
-    if (v instanceof RemoteFile) return true
+  const walk = (v: unknown, depth: number): void => {
+    if (typeof v !== 'object' || v === null || seen.has(v) || depth > 64 || seen.size > 10_000) return
     seen.add(v)
-    if (Array.isArray(v)) return v.some((x) => walk(x, depth + 1))
     const proto = Object.getPrototypeOf(v)
-    return (proto === Object.prototype || proto === null) && Object.keys(v).some((key) => walk((v as Record<string, unknown>)[key], depth + 1))
+    if (!Array.isArray(v) && proto !== Object.prototype && proto !== null) return
+    for (const key of Object.keys(v)) {
+      const x = (v as Record<string, unknown>)[key]
+      if (x instanceof RemoteFile) found(x, (b) => void ((v as Record<string, unknown>)[key] = b))
+      else walk(x, depth + 1)
+    }
   }
-  return walk(value, 0)
+  walk(value, 0)
+}
+
+/** Whether `value` is, or holds, a plain `RemoteFile`. */
+export function holdsFile(value: unknown): boolean {
+  let found = value instanceof RemoteFile
+  if (!found) eachFile(value, () => (found = true))
+  return found
 }
 
 /**
  * A client turns each plain `RemoteFile` in a freshly decoded value into a real Blob or File, reading its
- * bytes now (under each blob's byte window), and resolves with the value once they are all in. Walks plain
- * objects and arrays, like `dispose`; a `RemoteFile` at the top is replaced by the value returned. Every file it
- * reads goes into `files`, so a caller that gives up (a cancelled call, a stream broken out of) can cancel
- * the transfers still under way (refs/arrivals.ts). If one fails, the others are cancelled.
+ * bytes now (under each blob's byte window), and resolves with the value once they are all in. A
+ * `RemoteFile` at the top is replaced by the value returned. Every file it reads goes into `files`, so a
+ * caller that gives up (a cancelled call, a stream broken out of) can cancel the transfers still under way
+ * (refs/arrivals.ts). If one fails, the others are cancelled.
  */
 export async function materialize<T>(value: T, files: IncomingBlob[] = []): Promise<T> {
   if (value instanceof RemoteFile) {
@@ -494,27 +507,10 @@ export async function materialize<T>(value: T, files: IncomingBlob[] = []): Prom
     return (await value.blob()) as T
   }
   const found: Promise<void>[] = []
-  const read = (f: RemoteFile, put: (b: Blob) => void): void => {
+  eachFile(value, (f, put) => {
     files.push(f)
     found.push(f.blob().then(put))
-  }
-  const seen = new Set<object>()
-  const walk = (v: unknown, depth: number): void => {
-    if (typeof v !== 'object' || v === null || seen.has(v) || depth > 64 || seen.size > 10_000) return
-    seen.add(v)
-    if (Array.isArray(v)) {
-      v.forEach((x, i) => (x instanceof RemoteFile ? read(x, (b) => void (v[i] = b)) : walk(x, depth + 1)))
-      return
-    }
-    const proto = Object.getPrototypeOf(v)
-    if (proto !== Object.prototype && proto !== null) return
-    for (const key of Object.keys(v)) {
-      const x = (v as Record<string, unknown>)[key]
-      if (x instanceof RemoteFile) read(x, (b) => void ((v as Record<string, unknown>)[key] = b))
-      else walk(x, depth + 1)
-    }
-  }
-  walk(value, 0)
+  })
   try {
     await Promise.all(found)
   } catch (e) {

@@ -35,9 +35,7 @@ import { ExportedFunction, ImportedFunction, RemoteCalls } from './functions.js'
 import type { LiveRef, RefContext } from './live.js'
 import { ExportedPromise, ImportedPromise } from './promises.js'
 import { ExportedStream, ImportedStream, streamSource } from './streams.js'
-import { blobImports, exportBlob, ImportedBlob } from './blobs.js'
-import { Arrivals, type Outcome } from './arrivals.js'
-import { AbortError } from '../errors.js'
+import { exportBlob, ImportedBlob } from './blobs.js'
 
 export interface RefTableOptions {
   /** 'host' ids count down from -1, 'client' ids count up from 1. */
@@ -51,8 +49,24 @@ export interface RefTableOptions {
   onChange: () => void
   /** Caps on live refs, both directions together (the host passes its `SluiceLimits`; a client trusts its host). */
   limits?: Partial<RefLimits>
-  /** A client's: a frame delivered late (it waited for a Blob's bytes) turned out bad. */
-  onLateError?: (error: unknown) => void
+  /** A client's: holds frames whose values carry Blobs until their bytes are in (`frameHold`, arrivals.ts). */
+  hold?: (table: RefTable) => FrameHold
+}
+
+/** What holds a client's frames for their Blobs (arrivals.ts), as the table sees it. */
+export interface FrameHold {
+  /** Takes `frame` to deliver later (returns true), or leaves it to be delivered now. */
+  hold(frame: RefFrame): boolean
+  /** Ref `id` ended or its reader gave up: what waits for it is dropped. */
+  forgot(id: number, kind: RefKind): void
+  close(error: Error): void
+}
+
+/** A value decoded on arrival, for its frame's delivery to take later (`RefTable.decode` hands it out once). */
+export interface Outcome {
+  value?: unknown
+  failed?: boolean
+  error?: unknown
 }
 
 /** The `SluiceLimits` fields a ref table enforces (see limits.ts for the threat behind each). */
@@ -86,8 +100,8 @@ export class RefTable implements RefContext {
   private readonly limits: RefLimits
   private readonly calls: RemoteCalls
   closedWith: Error | undefined
-  /** A client's: values holding Blobs wait here for their bytes, in order per ref (arrivals.ts). */
-  readonly arrivals: Arrivals | undefined
+  /** A client's: values holding Blobs wait for their bytes, in order per ref (arrivals.ts). */
+  private readonly holder: FrameHold | undefined
   /** A client's: values decoded on arrival, for the frame's delivery to take (`decode`), once. */
   private readonly early: WeakMap<object, Outcome> | undefined
   readonly outbox: Outbox
@@ -105,9 +119,9 @@ export class RefTable implements RefContext {
     this.nextId = this.step
     this.limits = { maxRefs: Infinity, maxChannels: Infinity, maxRefStreams: Infinity, maxCallbackCalls: Infinity, maxValueNodes: DEFAULT_MAX_NODES, ...options.limits }
     this.calls = new RemoteCalls(this, this.limits.maxCallbackCalls, (id) => this.collected(id))
-    if (options.side === 'client') {
-      this.arrivals = new Arrivals((e) => options.onLateError?.(e))
+    if (options.hold !== undefined) {
       this.early = new WeakMap()
+      this.holder = options.hold(this)
     }
   }
 
@@ -196,10 +210,7 @@ export class RefTable implements RefContext {
     if (entry === undefined) return
     map.delete(id)
     this.counts[BUCKET[entry.kind]!]--
-    // Its reader gave up (or it ended): values still waiting for their Blobs' bytes are not delivered.
-    if (this.arrivals !== undefined && (entry.kind === 'readable' || entry.kind === 'iterable' || entry.kind === 'channel')) {
-      this.arrivals.drop(id, new AbortError('sluice: the reader went away before this value was delivered'))
-    }
+    this.holder?.forgot(id, entry.kind)
     if (map === this.exported) this.ended(id)
     this.changed()
   }
@@ -360,7 +371,7 @@ export class RefTable implements RefContext {
   receive(f: RefFrame | { t: string }, late = false): void {
     if (this.closedWith !== undefined) return
     const frame = f as RefFrame
-    if (this.arrivals !== undefined && !late && this.hold(frame)) return
+    if (this.holder !== undefined && !late && this.holder.hold(frame)) return
     switch (frame.t) {
       case 'ref-call': {
         // { t: 'ref-call', ref, call, args }
@@ -459,54 +470,28 @@ export class RefTable implements RefContext {
   }
 
   // -------------------------------------------------------------------------------------------------------------
-  // A client's arrivals: values holding Blobs are delivered once their bytes are in (arrivals.ts)
+  // For a client's FrameHold (arrivals.ts): decode now, deliver later
   // -------------------------------------------------------------------------------------------------------------
 
-  /**
-   * Decodes the values of `frame` now, in wire order (the refs in them must exist before frames about them
-   * arrive). Returns true when the frame is delivered later: it brought in a Blob, or its ref already has a
-   * frame waiting. Plain frames for a ref with nothing waiting return false at the cost of a lookup.
-   */
-  private hold(frame: RefFrame): boolean {
-    let key: number | string
-    switch (frame.t) {
-      case 'ref-push':
-      case 'ref-bytes':
-      case 'ref-end':
-      case 'ref-settle':
-      case 'ref-call':
-      case 'ref-ack':
-        key = frame.ref
-        break
-      case 'ref-result':
-        key = `result ${frame.call}`
-        break
-      default:
-        return false
+  /** @internal Decodes `encoded` of `frame` (the frame itself for its items) now; `decode` hands it out later. */
+  decodeEarly(frame: RefFrame, encoded: object): Outcome {
+    let early: Outcome
+    try {
+      early = { value: encoded === frame ? decodeItems(frame as never, this.read, this.limits.maxValueNodes) : decode(encoded as Encoded, this.read, this.limits.maxValueNodes) }
+    } catch (e) {
+      early = { failed: true, error: e }
     }
-    const arrivals = this.arrivals!
-    const busy = arrivals.busy(key)
-    const encoded = valuesWithRefs(frame)
-    if (encoded === undefined && !busy) return false
-    const before = blobImports()
-    const outcomes = encoded?.map((holder) => this.decodeEarly(frame, holder))
-    const blobs = blobImports() !== before
-    if (!blobs && !busy) return false
-    const late = () => this.receive(frame, true)
-    // Items or acks that can never be delivered end their stream or channel, with the reason, both ways.
-    const cut = frame.t === 'ref-push' || frame.t === 'ref-ack' ? (e: unknown) => this.cut(frame.ref, e) : late
-    const items = frame.t === 'ref-push' && blobs && !outcomes![0]!.failed ? (outcomes![0]!.value as unknown[]) : undefined
-    if (items !== undefined) {
-      // Each item holding a Blob waits for its own bytes; the plain items around it do not.
-      const ref = key as number
-      this.early!.delete(frame)
-      arrivals.addItems(key, items, (ready) => this.pushItems(ref, ready), cut)
-    } else arrivals.add(key, blobs ? outcomes : undefined, late, cut)
-    return true
+    this.early!.set(encoded, early)
+    return early
+  }
+
+  /** @internal Forgets what `decodeEarly` kept for `encoded` (its value is delivered another way). */
+  forgetEarly(encoded: object): void {
+    this.early?.delete(encoded)
   }
 
   /** Hands decoded items to the stream or channel `ref` (now, or once the Blobs in them are in). */
-  private pushItems(ref: number, items: unknown[]): void {
+  pushItems(ref: number, items: unknown[]): void {
     const entry = this.mine(ref) ? this.exported.get(ref) : this.imported.get(ref)
     if (entry?.push === undefined) return dispose(items)
     if (!entry.push(items)) {
@@ -515,19 +500,8 @@ export class RefTable implements RefContext {
     }
   }
 
-  private decodeEarly(frame: RefFrame, holder: object): Outcome {
-    let early: Outcome
-    try {
-      early = { value: holder === frame ? decodeItems(frame as never, this.read, this.limits.maxValueNodes) : decode(holder as Encoded, this.read, this.limits.maxValueNodes) }
-    } catch (e) {
-      early = { failed: true, error: e }
-    }
-    this.early!.set(holder, early)
-    return early
-  }
-
-  /** Ends imported stream or channel `id` from this side with `error`: its values could not be delivered. */
-  private cut(id: number, error: unknown): void {
+  /** @internal Ends imported stream or channel `id` from this side with `error`: its values cannot be delivered. */
+  cut(id: number, error: unknown): void {
     const entry = this.imported.get(id)
     if (entry === undefined) return
     this.forget(id)
@@ -577,28 +551,8 @@ export class RefTable implements RefContext {
     }
     for (const entry of imported) entry.close(error)
     this.calls.close(error)
-    this.arrivals?.close(error)
+    this.holder?.close(error)
     this.changed()
   }
 }
 
-/** The encoded values of `frame` that hold refs (the frame itself for stream items), or undefined if none do. */
-function valuesWithRefs(frame: RefFrame): object[] | undefined {
-  const withRefs = (e: unknown): boolean => typeof e === 'object' && e !== null && (e as Encoded).r !== undefined
-  switch (frame.t) {
-    case 'ref-push':
-      return frame.enc !== undefined ? [frame] : undefined
-    case 'ref-settle':
-    case 'ref-result':
-      return withRefs(frame.value) ? [frame.value!] : undefined
-    case 'ref-call':
-      return withRefs(frame.args) ? [frame.args] : undefined
-    case 'ref-ack': {
-      if (typeof frame.v !== 'object' || frame.v === null) return undefined
-      const values = Object.values(frame.v as Record<string, Encoded>).filter(withRefs)
-      return values.length > 0 ? values : undefined
-    }
-    default:
-      return undefined
-  }
-}
