@@ -429,6 +429,16 @@ describe.each(pairs)('Blobs from the host wherever they appear ($name)', (factor
     expect((await api.placesProbe()).sourceCancels).toBe(1)
   })
 
+  it('an awaited generator gets its returned File, and the Blobs it yielded are never read', async () => {
+    await using pair = await factory.make()
+    const { api } = pair.connect()
+    await api.placesReset()
+    const done = await api.bigBlobsThenReturn(BIG, 3)
+    expect(await describeFile(done)).toBe(`File done.txt text/plain ${STAMP} done`)
+    await pair.waitFor((s) => s.refs === 0 && s.calls === 0 && s.streams === 0)
+    expect((await api.placesProbe()).sliced).toBe(0)
+  })
+
   it('a page that stops reading a stream of Blobs holds at most its window of them', async () => {
     await using pair = await factory.make()
     const { api } = pair.connect({ client: { flow: { initialWindow: 4, maxWindow: 64 } } })

@@ -223,7 +223,8 @@ export class ClientConnection {
    */
   private inOrder<T>(id: number, call: RemoteCall, before: number, value: T, deliver: (value: T) => void, items = false): void {
     const blobs = blobImports() !== before
-    if (!blobs && !this.arrivals.busy(id)) return deliver(value)
+    // Yields nobody will read (the call is awaited) are dropped at once: their Blobs' transfers are cancelled.
+    if (!this.arrivals.busy(id) && (!blobs || (items && call.dropsYields))) return deliver(value)
     const fail = (e: unknown): void => call.onError(e)
     // Yields: each one holding a Blob waits for its bytes alone; the plain ones before it are not held up.
     if (blobs && items) return this.arrivals.addItems(id, value as unknown[], deliver as (items: unknown[]) => void, fail)

@@ -197,6 +197,8 @@ export function frameHold(onError: (error: unknown) => void): (table: RefTable) 
         const busy = arrivals.busy(key)
         const encoded = valuesWithRefs(frame)
         if (encoded === undefined && !busy) return false
+        // A frame about a ref that is gone (late items after a cancel) is ignored as before, undecoded.
+        if (!busy && typeof key === 'number' && !table.has(key)) return false
         const before = blobImports()
         const outcomes = encoded?.map((e) => table.decodeEarly(frame, e))
         const blobs = blobImports() !== before

@@ -485,6 +485,11 @@ export class RefTable implements RefContext {
     return early
   }
 
+  /** @internal Whether ref `id` is live here (a frame about any other is ignored, undecoded). */
+  has(id: number): boolean {
+    return (this.mine(id) ? this.exported : this.imported).has(id)
+  }
+
   /** @internal Forgets what `decodeEarly` kept for `encoded` (its value is delivered another way). */
   forgetEarly(encoded: object): void {
     this.early?.delete(encoded)
