@@ -439,6 +439,21 @@ describe.each(pairs)('Blobs from the host wherever they appear ($name)', (factor
     expect((await api.placesProbe()).sliced).toBe(0)
   })
 
+  it('a Blob that arrives short fails the stream item or promise that held it, and the stream is cancelled', async () => {
+    await using pair = await factory.make()
+    const warnings: string[] = []
+    const { api } = pair.connect({ client: { onProtocolError: (m) => void warnings.push(m) } })
+    await api.placesReset()
+    const { items, later } = await api.shortBlobs()
+    await expect(later).rejects.toThrow(/ended a file after 0 of the 2000 bytes it declared/)
+    const reader = items.getReader()
+    expect((await reader.read()).value).toEqual({ n: 1 })
+    await expect(reader.read()).rejects.toThrow(/ended a file after 0 of the 1000 bytes it declared/)
+    await pair.waitFor((s) => s.refs === 0 && s.calls === 0)
+    expect((await api.placesProbe()).sourceCancels).toBe(1)
+    expect(warnings.some((w) => /ended a file after 0 of the 1000 bytes/.test(w))).toBe(true)
+  })
+
   it('a page that stops reading a stream of Blobs holds at most its window of them', async () => {
     await using pair = await factory.make()
     const { api } = pair.connect({ client: { flow: { initialWindow: 4, maxWindow: 64 } } })
