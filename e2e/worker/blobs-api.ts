@@ -37,3 +37,15 @@ export async function csvDownload(rows: number) {
   })
   return download(body, { type: 'text/csv', name: 'squares.csv' })
 }
+
+/**
+ * Files made in the worker, yielded to the page: bare and inside objects, each 300 KiB (more than one chunk),
+ * filled with its index. The page receives real Files.
+ */
+export async function* workerFiles(n: number): AsyncGenerator<File | { i: number; file: File }, number> {
+  for (let i = 0; i < n; i++) {
+    const file = new File([new Uint8Array(300 * 1024).fill(i + 1)], `w${i}.bin`, { type: 'application/x-w', lastModified: 1_000 + i })
+    yield i % 2 === 0 ? file : { i, file }
+  }
+  return n
+}

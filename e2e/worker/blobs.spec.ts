@@ -100,4 +100,22 @@ test.describe('Files and Blobs between a page and a Web Worker host', () => {
     expect(download.suggestedFilename()).toBe('squares.csv')
     await expect.poll(async () => (await page.evaluate(() => (window as unknown as PageGlobals).hostStats())).refs).toBe(0)
   })
+
+  test('a generator in the worker yields Files into the page: real Files, in order, bytes whole', async ({ page }) => {
+    await open(page)
+    const got = await page.evaluate(async () => {
+      const out: string[] = []
+      const call = (window as unknown as PageGlobals).api.workerFiles(6)
+      for await (const item of call) {
+        const f = item instanceof Blob ? item : item.file
+        const bytes = new Uint8Array(await f.arrayBuffer())
+        const whole = bytes.every((b) => b === bytes[0])
+        out.push(`${f instanceof File} ${f.name} ${f.type} ${f.lastModified} ${f.size} ${bytes[0]} ${whole}`)
+      }
+      out.push(`returned ${await call}`)
+      return out
+    })
+    expect(got).toEqual([...Array.from({ length: 6 }, (_, i) => `true w${i}.bin application/x-w ${1_000 + i} ${300 * 1024} ${i + 1} true`), 'returned 6'])
+    await expect.poll(async () => (await page.evaluate(() => (window as unknown as PageGlobals).hostStats())).refs).toBe(0)
+  })
 })

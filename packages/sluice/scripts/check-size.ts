@@ -17,11 +17,12 @@ const BUDGET: Record<string, { file: string; bytes: number }> = {
   // Files and Blobs (the blob ref kind, RemoteFile, RemoteDownload, download()) added about 2.4 kB to main and
   // 2.7 kB to the renderer and preload bundles: each budget rose by that much.
   // Observables both ways (refs/observables.ts) added about 1.4 kB to every side's entry. Together, issue 12's
-  // features took main from 24.8 to 30.7 kB and the client entries from 19.9 to 24.7 kB; budgets sit just above.
+  // features took main from 24.8 to 31.0 kB and the client entries from 19.9 to 25.9 kB (real Blobs wherever a host
+  // Blob arrives, refs/arrivals.ts, was 1.2 kB of that); budgets sit just above.
   sluice: { file: 'dist/shared/index.js', bytes: 5_200 },
-  'sluice/main': { file: 'dist/main/index.js', bytes: 32_300 },
-  'sluice/preload': { file: 'dist/preload/index.js', bytes: 25_900 },
-  'sluice/renderer': { file: 'dist/renderer/index.js', bytes: 26_000 },
+  'sluice/main': { file: 'dist/main/index.js', bytes: 32_600 },
+  'sluice/preload': { file: 'dist/preload/index.js', bytes: 27_100 },
+  'sluice/renderer': { file: 'dist/renderer/index.js', bytes: 27_200 },
 }
 
 const rows: string[] = []

@@ -251,3 +251,225 @@ describe.each(pairs)('Files and Blobs ($name)', (factory) => {
     await pair.waitFor((s) => s.refs === 0 && s.calls === 0)
   })
 })
+
+/** Polls `probe` until `ok` holds (or fails after `ms`). */
+async function until<T>(probe: () => Promise<T>, ok: (v: T) => boolean, ms = 3000): Promise<T> {
+  const end = Date.now() + ms
+  for (;;) {
+    const v = await probe()
+    if (ok(v)) return v
+    if (Date.now() > end) throw new Error(`never happened: ${JSON.stringify(v)}`)
+    await sleep(5)
+  }
+}
+
+const STAMP = 1_650_000_000_000
+const describeFile = async (f: unknown) =>
+  f instanceof File ? `File ${f.name} ${f.type} ${f.lastModified} ${await f.text()}` : f instanceof Blob ? `Blob ${f.type} ${await f.text()}` : `not a Blob: ${String(f)}`
+
+describe.each(pairs)('Blobs from the host wherever they appear ($name)', (factory) => {
+  it('a File inside a nested promise arrives as a real File once its bytes are in', async () => {
+    await using pair = await factory.make()
+    const { api } = pair.connect()
+    const result = await api.filesInPromises()
+    expect(result.label).toBe('nested')
+    const file = await result.file
+    expect(file).toBeInstanceOf(File)
+    expect(await describeFile(file)).toBe(`File p.txt text/plain ${STAMP} in a promise`)
+    const { blob } = await result.deeper
+    expect(blob).toBeInstanceOf(Blob)
+    expect(blob).not.toBeInstanceOf(File)
+    expect([blob.type, [...new Uint8Array(await blob.arrayBuffer())]]).toEqual(['x/bytes', [9, 8, 7]])
+    await pair.waitFor((s) => s.refs === 0 && s.calls === 0)
+  })
+
+  it("a generator's items that are, or hold, Files arrive as real Files, in order", async () => {
+    await using pair = await factory.make()
+    const { api } = pair.connect()
+    const got: string[] = []
+    const call = api.fileItems(4)
+    for await (const item of call) got.push(await describeFile(item instanceof Blob ? item : item.file))
+    expect(got).toEqual([
+      `File item0.txt text/plain ${STAMP} item 0`,
+      `File bare1.txt text/plain ${STAMP} bare 1`,
+      `File item2.txt text/plain ${STAMP} item 2`,
+      `File bare3.txt text/plain ${STAMP} bare 3`,
+    ])
+    expect(await call).toBe(4)
+    await pair.waitFor((s) => s.refs === 0 && s.calls === 0 && s.streams === 0)
+  })
+
+  it("a ReadableStream's File items and an async iterable's Blob items arrive as real ones, in order", async () => {
+    await using pair = await factory.make()
+    const { api } = pair.connect()
+    const { stream, items } = await api.fileStreams(3)
+    const fromStream: string[] = []
+    const reader = stream.getReader()
+    for (let step = await reader.read(); !step.done; step = await reader.read()) fromStream.push(await describeFile(step.value))
+    expect(fromStream).toEqual([0, 1, 2].map((i) => `File s${i}.txt text/plain ${STAMP} stream ${i}`))
+    const fromItems: string[] = []
+    for await (const { i, blob } of items) fromItems.push(`${i} ${await describeFile(blob)}`)
+    expect(fromItems).toEqual([0, 1, 2].map((i) => `${i} Blob text/x-item blob ${i}`))
+    await pair.waitFor((s) => s.refs === 0 && s.calls === 0)
+  })
+
+  it("a channel's File values and a File ack arrive as real Files", async () => {
+    await using pair = await factory.make()
+    const { api } = pair.connect()
+    const channel = await api.fileChannel(3)
+    const got: string[] = []
+    await new Promise<void>((resolve) => {
+      channel.listen(async (f) => {
+        got.push(await describeFile(f))
+        if (got.length === 3) resolve()
+      })
+    })
+    expect(got).toEqual([0, 1, 2].map((i) => `File c${i}.txt text/plain ${STAMP} channel ${i}`))
+    const ack = await channel.send('hello')
+    expect(await describeFile(ack)).toBe(`File ack.txt text/plain ${STAMP} HELLO`)
+    channel.close()
+    await pair.waitFor((s) => s.refs === 0 && s.calls === 0)
+  })
+
+  it('a page callback is called with real Files, once their bytes are in, in the order the host called it', async () => {
+    await using pair = await factory.make()
+    const { api } = pair.connect()
+    const seen: string[] = []
+    const answers = await api.callWithFiles(async (f, n) => {
+      seen.push(`${n} ${f instanceof File} ${f.name} ${f.size} ${f.lastModified}`)
+      return `${n}:${(await f.arrayBuffer()).byteLength}`
+    })
+    expect(seen).toEqual([`1 true big.bin ${600 * 1024} ${STAMP}`, `2 true small.txt 5 ${STAMP}`])
+    expect(answers).toEqual([`1:${600 * 1024}`, '2:5'])
+    // (The host holds the callback until its proxy is collected: refs are not the point here.)
+    await pair.waitFor((s) => s.calls === 0)
+  })
+
+  // -----------------------------------------------------------------------------------------------------------
+  // Giving up while a Blob arrives cancels its transfer (512 MiB made as it is read: reading it all takes long)
+  // -----------------------------------------------------------------------------------------------------------
+
+  const BIG = 512 * MiB
+  /** The host stopped reading the big Blob: far from its end, and no further after a pause. */
+  async function stoppedEarly(api: { placesProbe(): Promise<{ sliced: number }> }) {
+    const { sliced } = await api.placesProbe()
+    expect(sliced).toBeGreaterThan(0)
+    expect(sliced).toBeLessThan(BIG / 4)
+    await sleep(150)
+    expect((await api.placesProbe()).sliced).toBe(sliced)
+  }
+
+  it("cancelling a call while its result's Blob arrives cancels the transfer, and the host's call ends", async () => {
+    await using pair = await factory.make()
+    const { api } = pair.connect()
+    await api.placesReset()
+    const call = api.bigBlob(BIG)
+    await until(() => api.placesProbe(), (p) => p.sliced > 0)
+    void cancel(call)
+    await expect(call).rejects.toThrow(/cancelled/)
+    await pair.waitFor((s) => s.refs === 0 && s.calls === 0)
+    await stoppedEarly(api)
+    expect((await api.placesProbe()).closes).toHaveLength(1)
+  })
+
+  it("aborting a call's signal while its result's Blob arrives cancels the transfer", async () => {
+    await using pair = await factory.make()
+    const { api } = pair.connect()
+    await api.placesReset()
+    const ctrl = new AbortController()
+    const call = api.bigBlob(BIG, ctrl.signal)
+    await until(() => api.placesProbe(), (p) => p.sliced > 0)
+    ctrl.abort()
+    await expect(call).rejects.toMatchObject({ name: 'AbortError' })
+    await pair.waitFor((s) => s.refs === 0 && s.calls === 0)
+    await stoppedEarly(api)
+  })
+
+  it("breaking out of a generator while its item's Blob arrives cancels the transfer, and its finally runs", async () => {
+    await using pair = await factory.make()
+    const { api } = pair.connect()
+    await api.placesReset()
+    for await (const item of api.bigBlobYields(BIG)) {
+      expect(item).toBe('first')
+      await until(() => api.placesProbe(), (p) => p.sliced > 0)
+      break
+    }
+    await pair.waitFor((s) => s.refs === 0 && s.calls === 0 && s.streams === 0)
+    await stoppedEarly(api)
+    expect((await api.placesProbe()).finallies).toBe(1)
+  })
+
+  it("cancelling a ReadableStream while its item's Blob arrives cancels the transfer and the host's source", async () => {
+    await using pair = await factory.make()
+    const { api } = pair.connect()
+    await api.placesReset()
+    const stream = await api.bigBlobReadable(BIG, 1000, false)
+    const reader = stream.getReader()
+    const read = reader.read()
+    await until(() => api.placesProbe(), (p) => p.sliced > 0)
+    await reader.cancel(new Error('enough'))
+    expect((await read).done).toBe(true)
+    await pair.waitFor((s) => s.refs === 0 && s.calls === 0)
+    await stoppedEarly(api)
+    expect((await api.placesProbe()).sourceCancels).toBe(1)
+  })
+
+  it("breaking out of an async iterable while its next item's Blob arrives cancels the transfer and the source", async () => {
+    await using pair = await factory.make()
+    const { api } = pair.connect()
+    await api.placesReset()
+    const { items } = await api.bigBlobIterable(BIG, 1000, true)
+    for await (const item of items) {
+      expect(item).toEqual({ n: 1, blob: null })
+      await until(() => api.placesProbe(), (p) => p.sliced > 0)
+      break
+    }
+    await pair.waitFor((s) => s.refs === 0 && s.calls === 0)
+    await stoppedEarly(api)
+    expect((await api.placesProbe()).sourceCancels).toBe(1)
+  })
+
+  it('an awaited generator gets its returned File, and the Blobs it yielded are never read', async () => {
+    await using pair = await factory.make()
+    const { api } = pair.connect()
+    await api.placesReset()
+    const done = await api.bigBlobsThenReturn(BIG, 3)
+    expect(await describeFile(done)).toBe(`File done.txt text/plain ${STAMP} done`)
+    await pair.waitFor((s) => s.refs === 0 && s.calls === 0 && s.streams === 0)
+    expect((await api.placesProbe()).sliced).toBe(0)
+  })
+
+  it('a Blob that arrives short fails the stream item or promise that held it, and the stream is cancelled', async () => {
+    await using pair = await factory.make()
+    const warnings: string[] = []
+    const { api } = pair.connect({ client: { onProtocolError: (m) => void warnings.push(m) } })
+    await api.placesReset()
+    const { items, later } = await api.shortBlobs()
+    await expect(later).rejects.toThrow(/ended a file after 0 of the 2000 bytes it declared/)
+    const reader = items.getReader()
+    expect((await reader.read()).value).toEqual({ n: 1 })
+    await expect(reader.read()).rejects.toThrow(/ended a file after 0 of the 1000 bytes it declared/)
+    await pair.waitFor((s) => s.refs === 0 && s.calls === 0)
+    expect((await api.placesProbe()).sourceCancels).toBe(1)
+    expect(warnings.some((w) => /ended a file after 0 of the 1000 bytes/.test(w))).toBe(true)
+  })
+
+  it('a page that stops reading a stream of Blobs holds at most its window of them', async () => {
+    await using pair = await factory.make()
+    const { api } = pair.connect({ client: { flow: { initialWindow: 4, maxWindow: 64 } } })
+    await api.placesReset()
+    const stream = await api.bigBlobReadable(CHUNK, 1000, false)
+    const reader = stream.getReader()
+    const first = await reader.read()
+    expect(first.value!.blob).toBeInstanceOf(Blob)
+    await sleep(300)
+    const stalled = await api.placesProbe()
+    // A window of 4 items, each Blob read whole; the host's stream made one more for its own queue.
+    expect(stalled.sliced).toBeLessThanOrEqual(4 * CHUNK)
+    expect(stalled.made).toBeLessThanOrEqual(4 + 1)
+    await sleep(200)
+    expect(await api.placesProbe()).toEqual(stalled)
+    await reader.cancel()
+    await pair.waitFor((s) => s.refs === 0 && s.calls === 0)
+  })
+})

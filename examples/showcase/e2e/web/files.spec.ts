@@ -33,6 +33,15 @@ test.describe('web mode: files', () => {
     expect(csv.split('\n')[0]).toBe('name,type,size,sha256')
     expect(csv).toContain(`"sample.bin","application/x-sample",${buffer.byteLength},${sha}`)
     await expect(page.getByTestId('files-status')).toContainText('Saved sluice-hashes.csv')
+
+    // A generator on the host yields one checksum File per hash: each arrives as a real File, whole.
+    await page.getByTestId('files-checksums').click()
+    await expect(page.getByTestId('files-status')).toContainText('checksum files from the host')
+    const link = page.getByTestId('files-checksum').filter({ hasText: 'sample.bin.sha256' }).first()
+    await expect(link).toBeVisible()
+    const [checksum] = await Promise.all([page.waitForEvent('download'), link.click()])
+    expect(checksum.suggestedFilename()).toBe('sample.bin.sha256')
+    expect(readFileSync(await checksum.path(), 'utf8')).toBe(`${sha}  sample.bin\n`)
     // Nothing of the upload or the download is left on the host.
     await expect.poll(() => probe.host!.stats().refs).toBe(baseline)
   })

@@ -24,7 +24,7 @@ import { z } from 'zod'
 import { dashboardFeed, type DashboardStats, notify } from './feeds'
 import { runtime } from './runtime'
 
-export { exportHashes, hashUpload, type FileHash } from './files'
+export { checksumFiles, exportHashes, hashUpload, type FileHash } from './files'
 
 /** Resolves after `ms`, or rejects at once when the call is cancelled (the signal aborts mid-await). */
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

@@ -53,3 +53,12 @@ export async function exportHashes() {
   const rows = hashed.map((f) => [quote(f.name), quote(f.type), f.size, f.sha256].join(','))
   return download(['name,type,size,sha256', ...rows].join('\n') + '\n', { type: 'text/csv', name: 'sluice-hashes.csv' })
 }
+
+/**
+ * One checksum file per hash so far (`<name>.sha256`, in the `sha256sum` format), yielded as real Files: the
+ * page receives each as a File, whole, in order (sluice reads a yielded Blob's bytes before delivering it).
+ */
+export async function* checksumFiles(): AsyncGenerator<File, number> {
+  for (const f of [...hashed]) yield new File([`${f.sha256}  ${f.name}\n`], `${f.name}.sha256`, { type: 'text/plain' })
+  return hashed.length
+}

@@ -10,7 +10,8 @@ import { Outbox } from '../shared/outbox.js'
 import { type Port, type PortLike, toPort } from '../shared/port.js'
 import type { HostToClientFrame, RefFrame, RefKind } from '../shared/protocol.js'
 import { RefTable } from '../shared/refs/table.js'
-import { blobImports, materialize } from '../shared/refs/blobs.js'
+import { Arrivals, frameHold } from '../shared/refs/arrivals.js'
+import { blobImports } from '../shared/refs/blobs.js'
 import { afterMicrotasks, afterTask } from '../shared/schedule.js'
 import { deserializeError } from '../shared/wire-error.js'
 import { type CallLink, DeferredLink, RemoteCall } from './stream-call.js'
@@ -39,8 +40,8 @@ export class ClientConnection {
   private readonly port: Port
   private readonly outbox: Outbox
   private readonly calls = new Map<number, RemoteCall>()
-  /** Calls whose delivery waits on a Blob's bytes (see inOrder). */
-  private readonly pending = new Map<number, Promise<void>>()
+  /** Calls whose delivery waits on a Blob's bytes, by call id (see inOrder). */
+  private readonly arrivals = new Arrivals((e) => this.reportProtocolError(`bad frame from the host: ${(e as Error)?.message ?? String(e)}`))
   /** For calls made with an AbortSignal: marks the call's value as holding live refs (see call()). */
   private readonly liveMarkers = new Map<number, () => void>()
   private readonly listeners = new Map<string, Set<EventListener>>()
@@ -67,7 +68,14 @@ export class ClientConnection {
         else if (frame.t.startsWith('ref-')) this.refs.postFailed(frame as RefFrame, error)
       },
     })
-    this.refs = new RefTable(this.outbox, { side: 'client', flow: this.flow, maxCredit: 1 << 30, withStack: true, onChange: () => {} })
+    this.refs = new RefTable(this.outbox, {
+      side: 'client',
+      flow: this.flow,
+      maxCredit: 1 << 30,
+      withStack: true,
+      onChange: () => {},
+      hold: frameHold((e) => this.reportProtocolError(`bad frame from the host: ${(e as Error)?.message ?? String(e)}`)),
+    })
     this.port.listen(
       (data) => this.receive(data),
       () => this.close(new DisconnectedError('sluice: the connection to the host closed')),
@@ -106,6 +114,8 @@ export class ClientConnection {
       cancel: () => {
         this.liveMarkers.delete(id)
         if (this.calls.delete(id)) this.outbox.push({ t: 'cancel', id })
+        // A value still receiving a Blob's bytes is not delivered now: stop its transfers, not read them out.
+        this.arrivals.drop(id, new AbortError(`sluice: api.${method}() was cancelled while a Blob it sent was arriving`))
       },
       closed: () => {
         if (!live) signal?.removeEventListener('abort', onAbort)
@@ -171,7 +181,7 @@ export class ClientConnection {
         // { t: 'yield', id, items, enc? }
         const call = this.calls.get(f.id)
         const before = blobImports()
-        if (call !== undefined) this.inOrder(f.id, call, before, decodeItems(f, this.readRef), (items) => call.onYield(items))
+        if (call !== undefined) this.inOrder(f.id, call, before, decodeItems(f, this.readRef), (items) => call.onYield(items), true)
         // A cancelled call's late items may still carry live values the host holds for us: take them and end them.
         else if (f.enc !== undefined) for (const item of decodeItems(f, this.readRef)) dispose(item)
         return
@@ -210,19 +220,17 @@ export class ClientConnection {
   /**
    * Delivers a call's value in frame order. A Blob or File from the host arrives as a real Blob here: a value
    * that brought one in (`blobImports()` grew while decoding it) is delivered once its bytes are all read, and
-   * every later frame of that call waits its turn behind it.
+   * every later frame of that call waits its turn behind it (refs/arrivals.ts, as for values inside refs).
    */
-  private inOrder<T>(id: number, call: RemoteCall, before: number, value: T, deliver: (value: T) => void): void {
-    const prior = this.pending.get(id)
+  private inOrder<T>(id: number, call: RemoteCall, before: number, value: T, deliver: (value: T) => void, items = false): void {
     const blobs = blobImports() !== before
-    if (!blobs && prior === undefined) return deliver(value)
-    const next = (prior ?? Promise.resolve())
-      .then(async () => deliver(blobs ? await materialize(value) : value))
-      .catch((e: unknown) => call.onError(e))
-    this.pending.set(id, next)
-    void next.then(() => {
-      if (this.pending.get(id) === next) this.pending.delete(id)
-    })
+    // Yields nobody will read (the call is awaited) are dropped at once: their Blobs' transfers are cancelled.
+    if (!this.arrivals.busy(id) && (!blobs || (items && call.dropsYields))) return deliver(value)
+    const fail = (e: unknown): void => call.onError(e)
+    // Yields: each one holding a Blob waits for its bytes alone; the plain ones before it are not held up.
+    if (blobs && items) return this.arrivals.addItems(id, value as unknown[], deliver as (items: unknown[]) => void, fail)
+    const outcome = { value: value as unknown }
+    this.arrivals.add(id, blobs ? [outcome] : undefined, () => deliver(outcome.value as T), fail)
   }
 
   /** A value for a call that already ended here (cancelled): if it carries refs, import them only to end them. */
@@ -281,6 +289,7 @@ export class ClientConnection {
     for (const call of this.calls.values()) call.disconnect(error)
     this.calls.clear()
     this.liveMarkers.clear()
+    this.arrivals.close(error)
     this.refs.close(error)
     try {
       this.port.close()

@@ -86,6 +86,11 @@ export class RemoteCall implements StreamCall<unknown, unknown> {
     return this.state === 'open'
   }
 
+  /** The call is awaited, not iterated: its yields are dropped as they arrive (their Blobs need not be read). */
+  get dropsYields(): boolean {
+    return this.mode === 'await' || this.state !== 'open'
+  }
+
   // -------------------------------------------------------------------------------------------------------------
   // Frames from the host
   // -------------------------------------------------------------------------------------------------------------

@@ -94,8 +94,8 @@ export type Remote<T> = T extends ReadableStream<infer C>
                 : T
 
 /**
- * What a Blob-like value sent by the host becomes in the page: a Blob or File stays itself (its bytes are read
- * before the call resolves), a file the host received and passes back is a Blob again, and a host's
+ * What a Blob-like value sent by the host becomes in the page: a Blob or File stays itself, wherever it sits
+ * (its bytes are read before the value holding it is delivered: see refs/arrivals.ts), a file the host received and passes back is a Blob again, and a host's
  * `download(...)` is a `RemoteDownload`, read lazily.
  */
 export type RemoteBlob<T> = T extends Download ? RemoteDownload : T extends RemoteFile ? Blob : T

@@ -144,6 +144,8 @@ export function estimateBytes(v: unknown, depth = 0): number {
     case 'object': {
       if (v === null) return 8
       if (ArrayBuffer.isView(v) || v instanceof ArrayBuffer) return 32 + v.byteLength
+      // A Blob from the other side was read whole before it was delivered: count its bytes, like binary.
+      if (typeof Blob === 'function' && v instanceof Blob) return 32 + v.size
       if (depth > 0) return 64
       let total = 32
       if (Array.isArray(v)) {

@@ -221,7 +221,8 @@ export class ImportedBlob implements LiveRef {
     if (m.dl === 1) this.value = new RemoteDownload(m, chunks)
     else {
       this.value = new RemoteFile(m, chunks)
-      if (side === 'client') imports++
+      // A client with no Blob of its own (an exotic runtime) keeps the RemoteFile: it has the same readers.
+      if (side === 'client' && typeof Blob === 'function') imports++
     }
   }
 
@@ -467,39 +468,54 @@ export class RemoteDownload extends IncomingBlob {
 }
 
 /**
- * A client turns each plain `RemoteFile` in a freshly decoded value (a result, a yield, a return) into a real
- * Blob or File, reading its bytes now. Walks plain objects and arrays, like `dispose`.
+ * Calls `found` for each plain `RemoteFile` in `value` (a Blob to materialize) in plain objects and arrays,
+ * like `dispose` walks them; `put` replaces it in its place. A `RemoteFile` at the top is not looked for.
  */
-export async function materialize<T>(value: T): Promise<T> {
-  if (value instanceof RemoteFile) return (await value.blob()) as T
-  const found: Promise<void>[] = []
-  const files: RemoteFile[] = []
-  const read = (f: RemoteFile, put: (b: Blob) => void): void => {
-    files.push(f)
-    found.push(f.blob().then(put))
-  }
+function eachFile(value: unknown, found: (file: RemoteFile, put: (blob: Blob) => void) => void): void {
   const seen = new Set<object>()
   const walk = (v: unknown, depth: number): void => {
     if (typeof v !== 'object' || v === null || seen.has(v) || depth > 64 || seen.size > 10_000) return
     seen.add(v)
-    if (Array.isArray(v)) {
-      v.forEach((x, i) => (x instanceof RemoteFile ? read(x, (b) => void (v[i] = b)) : walk(x, depth + 1)))
-      return
-    }
     const proto = Object.getPrototypeOf(v)
-    if (proto !== Object.prototype && proto !== null) return
+    if (!Array.isArray(v) && proto !== Object.prototype && proto !== null) return
     for (const key of Object.keys(v)) {
       const x = (v as Record<string, unknown>)[key]
-      if (x instanceof RemoteFile) read(x, (b) => void ((v as Record<string, unknown>)[key] = b))
+      if (x instanceof RemoteFile) found(x, (b) => void ((v as Record<string, unknown>)[key] = b))
       else walk(x, depth + 1)
     }
   }
   walk(value, 0)
+}
+
+/** Whether `value` is, or holds, a plain `RemoteFile`. */
+export function holdsFile(value: unknown): boolean {
+  let found = value instanceof RemoteFile
+  if (!found) eachFile(value, () => (found = true))
+  return found
+}
+
+/**
+ * A client turns each plain `RemoteFile` in a freshly decoded value into a real Blob or File, reading its
+ * bytes now (under each blob's byte window), and resolves with the value once they are all in. A
+ * `RemoteFile` at the top is replaced by the value returned. Every file it reads goes into `files`, so a
+ * caller that gives up (a cancelled call, a stream broken out of) can cancel the transfers still under way
+ * (refs/arrivals.ts). If one fails, the others are cancelled.
+ */
+export async function materialize<T>(value: T, files: IncomingBlob[] = []): Promise<T> {
+  if (value instanceof RemoteFile) {
+    files.push(value)
+    return (await value.blob()) as T
+  }
+  const found: Promise<void>[] = []
+  eachFile(value, (f, put) => {
+    files.push(f)
+    found.push(f.blob().then(put))
+  })
   try {
     await Promise.all(found)
   } catch (e) {
-    // One failed: the value will not be delivered, so stop the others' transfers too.
-    for (const f of files) f[BLOB_LIKE](e)
+    // One failed: the value will not be delivered, so stop the others' transfers too (reads under way included).
+    for (const f of files) f.cancel(e)
     throw e
   }
   return value

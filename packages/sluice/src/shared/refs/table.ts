@@ -17,6 +17,8 @@
  * - readable / iterable: until the producer ends or the consumer cancels (streams.ts);
  * - blob: the same, and unread call arguments end with their call (blobs.ts);
  * - channel: until either end closes it (channels.ts);
+ * - on a client, a value holding a Blob is delivered once the Blob's bytes are in (arrivals.ts): until then
+ *   it waits, with every later frame about the same ref; the reader giving up cancels the transfer;
  * - all of them: until the connection closes. Then every exported source is cancelled (its cancel()/onClose
  *   runs), every imported promise, stream and channel fails with the disconnect error, and every proxy
  *   function rejects its calls.
@@ -48,6 +50,24 @@ export interface RefTableOptions {
   onChange: () => void
   /** Caps on live refs, both directions together (the host passes its `SluiceLimits`; a client trusts its host). */
   limits?: Partial<RefLimits>
+  /** A client's: holds frames whose values carry Blobs until their bytes are in (`frameHold`, arrivals.ts). */
+  hold?: (table: RefTable) => FrameHold
+}
+
+/** What holds a client's frames for their Blobs (arrivals.ts), as the table sees it. */
+export interface FrameHold {
+  /** Takes `frame` to deliver later (returns true), or leaves it to be delivered now. */
+  hold(frame: RefFrame): boolean
+  /** Ref `id` ended or its reader gave up: what waits for it is dropped. */
+  forgot(id: number, kind: RefKind): void
+  close(error: Error): void
+}
+
+/** A value decoded on arrival, for its frame's delivery to take later (`RefTable.decode` hands it out once). */
+export interface Outcome {
+  value?: unknown
+  failed?: boolean
+  error?: unknown
 }
 
 /** The `SluiceLimits` fields a ref table enforces (see limits.ts for the threat behind each). */
@@ -81,6 +101,10 @@ export class RefTable implements RefContext {
   private readonly limits: RefLimits
   private readonly calls: RemoteCalls
   closedWith: Error | undefined
+  /** A client's: values holding Blobs wait for their bytes, in order per ref (arrivals.ts). */
+  private readonly holder: FrameHold | undefined
+  /** A client's: values decoded on arrival, for the frame's delivery to take (`decode`), once. */
+  private readonly early: WeakMap<object, Outcome> | undefined
   readonly outbox: Outbox
   readonly flow: Flow
   readonly maxCredit: number
@@ -96,6 +120,10 @@ export class RefTable implements RefContext {
     this.nextId = this.step
     this.limits = { maxRefs: Infinity, maxChannels: Infinity, maxRefStreams: Infinity, maxCallbackCalls: Infinity, maxValueNodes: DEFAULT_MAX_NODES, ...options.limits }
     this.calls = new RemoteCalls(this, this.limits.maxCallbackCalls, (id) => this.collected(id))
+    if (options.hold !== undefined) {
+      this.early = new WeakMap()
+      this.holder = options.hold(this)
+    }
   }
 
   /** Live refs in both directions, plus ref calls awaiting an answer. */
@@ -148,12 +176,29 @@ export class RefTable implements RefContext {
   }
 
   decode(value: Encoded): unknown {
+    if (this.early !== undefined) {
+      const early = this.taken(value)
+      if (early !== undefined) return early.value
+    }
     return decode(value, this.read, this.limits.maxValueNodes)
   }
 
   /** Decodes stream items from the peer (see `Items`), with this table's limits. */
   decodeItems(frame: Parameters<typeof decodeItems>[0]): unknown[] {
+    if (this.early !== undefined && frame.enc !== undefined) {
+      const early = this.taken(frame)
+      if (early !== undefined) return early.value as unknown[]
+    }
     return decodeItems(frame, this.read, this.limits.maxValueNodes)
+  }
+
+  /** What `key` was decoded to on arrival (once), rethrowing what decoding (or reading its blobs) threw. */
+  private taken(key: object): Outcome | undefined {
+    const early = this.early!.get(key)
+    if (early === undefined) return undefined
+    this.early!.delete(key)
+    if (early.failed) throw early.error
+    return early
   }
 
   wireError(e: unknown): WireError {
@@ -166,6 +211,7 @@ export class RefTable implements RefContext {
     if (entry === undefined) return
     map.delete(id)
     this.counts[BUCKET[entry.kind]!]--
+    this.holder?.forgot(id, entry.kind)
     if (map === this.exported) this.ended(id)
     this.changed()
   }
@@ -332,9 +378,10 @@ export class RefTable implements RefContext {
   // Frames from the peer
   // -------------------------------------------------------------------------------------------------------------
 
-  receive(f: RefFrame | { t: string }): void {
+  receive(f: RefFrame | { t: string }, late = false): void {
     if (this.closedWith !== undefined) return
     const frame = f as RefFrame
+    if (this.holder !== undefined && !late && this.holder.hold(frame)) return
     switch (frame.t) {
       case 'ref-call': {
         // { t: 'ref-call', ref, call, args }
@@ -376,11 +423,7 @@ export class RefTable implements RefContext {
         } catch (e) {
           throw new ProtocolError(`ref-push: ${(e as Error).message}`)
         }
-        if (!entry.push(items)) {
-          for (const item of items) dispose(item)
-          throw new ProtocolError(`ref-push: ${items.length} items on ref ${frame.ref} exceed the credit granted`)
-        }
-        return
+        return this.pushItems(frame.ref, items)
       }
       case 'ref-bytes': {
         // { t: 'ref-bytes', ref, bytes }
@@ -436,6 +479,51 @@ export class RefTable implements RefContext {
     }
   }
 
+  // -------------------------------------------------------------------------------------------------------------
+  // For a client's FrameHold (arrivals.ts): decode now, deliver later
+  // -------------------------------------------------------------------------------------------------------------
+
+  /** @internal Decodes `encoded` of `frame` (the frame itself for its items) now; `decode` hands it out later. */
+  decodeEarly(frame: RefFrame, encoded: object): Outcome {
+    let early: Outcome
+    try {
+      early = { value: encoded === frame ? decodeItems(frame as never, this.read, this.limits.maxValueNodes) : decode(encoded as Encoded, this.read, this.limits.maxValueNodes) }
+    } catch (e) {
+      early = { failed: true, error: e }
+    }
+    this.early!.set(encoded, early)
+    return early
+  }
+
+  /** @internal Whether ref `id` is live here (a frame about any other is ignored, undecoded). */
+  has(id: number): boolean {
+    return (this.mine(id) ? this.exported : this.imported).has(id)
+  }
+
+  /** @internal Forgets what `decodeEarly` kept for `encoded` (its value is delivered another way). */
+  forgetEarly(encoded: object): void {
+    this.early?.delete(encoded)
+  }
+
+  /** Hands decoded items to the stream or channel `ref` (now, or once the Blobs in them are in). */
+  pushItems(ref: number, items: unknown[]): void {
+    const entry = this.mine(ref) ? this.exported.get(ref) : this.imported.get(ref)
+    if (entry?.push === undefined) return dispose(items)
+    if (!entry.push(items)) {
+      for (const item of items) dispose(item)
+      throw new ProtocolError(`ref-push: ${items.length} items on ref ${ref} exceed the credit granted`)
+    }
+  }
+
+  /** @internal Ends imported stream or channel `id` from this side with `error`: its values cannot be delivered. */
+  cut(id: number, error: unknown): void {
+    const entry = this.imported.get(id)
+    if (entry === undefined) return
+    this.forget(id)
+    this.outbox.push({ t: 'ref-end', ref: id, cancel: true, error: this.wireError(error) })
+    entry.close(error instanceof Error ? error : new Error(String(error)))
+  }
+
   /**
    * A ref frame of ours that postMessage refused: tell the other side instead of leaving it waiting, and stop
    * the producer behind a refused `ref-push`.
@@ -478,6 +566,8 @@ export class RefTable implements RefContext {
     }
     for (const entry of imported) entry.close(error)
     this.calls.close(error)
+    this.holder?.close(error)
     this.changed()
   }
 }
+
