@@ -3,8 +3,8 @@ import { defineConfig } from 'electron-vite'
 /**
  * electron-vite leaves every package in `dependencies` external (a runtime `require`) in main and preload.
  * A sandboxed preload can only require electron, events, timers and url, so sluice must be bundled into it;
- * it is bundled into main too, so the packaged app needs no node_modules at all. rxjs (the Observables card's
- * host side) is bundled into main for the same reason.
+ * it is bundled into main too, so the packaged app needs no node_modules at all. So is rxjs (main's liveSearch):
+ * any package main imports must be listed here, or the packaged app fails at its first `require`.
  */
 const bundled = { exclude: ['sluice', 'superjson', 'rxjs'] }
 
