@@ -11,7 +11,7 @@
 import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { debounceTime, defer, distinctUntilChanged, from, map, type Observable, switchMap, timer } from 'rxjs'
-import type { RemoteObservable } from 'sluice/main'
+import { getContext, release, type RemoteObservable } from 'sluice/main'
 import { runtime } from './runtime'
 
 export interface LiveSearchHit {
@@ -58,6 +58,9 @@ function wordIndex(): Promise<Map<string, { count: number; files: Set<string> }>
  * shows `switchMap` abandoning stale lookups.
  */
 export function liveSearch(queries: RemoteObservable<string>, latencyMs = 80): Observable<LiveSearchAnswer> {
+  // The call lives until the page releases the answer Observable; then let go of the page's keystrokes at once,
+  // rather than when this side's garbage collector gets to the proxy.
+  getContext().onClose(() => release(queries))
   return defer(() => {
     let answered = 0
     let started = 0
