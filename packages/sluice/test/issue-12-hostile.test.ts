@@ -1,0 +1,55 @@
+/**
+ * Issue 12's new frames and ref kinds (channel acks and bytes, Files and Blobs, Observables, identity, keyed
+ * Broadcast) attacked by a hostile page with raw frames (test/__shared__/raw.ts). Only what the other attacker
+ * tests (blobs-hostile, channels-telefunc, observables, untrusted-input, reliability/*) do not cover.
+ */
+import { MessageChannel } from 'node:worker_threads'
+import { afterEach, describe, expect, it } from 'vitest'
+import { createHost } from '../src/main/index.js'
+import { rawPeer, until, type WireFrame } from './__shared__/raw.js'
+import * as api from './fixtures/api.js'
+
+const CHUNK = 256 * 1024
+
+function setup(options: Parameters<typeof createHost>[1] = {}) {
+  const errors: unknown[] = []
+  const host = createHost(api, { onError: (e) => void errors.push(e), ...options })
+  const { port1, port2 } = new MessageChannel()
+  host.connect(port1)
+  const peer = rawPeer(port2)
+  return { host, peer, errors, [Symbol.dispose]: () => (host.close(), port2.close()) }
+}
+
+const call = (id: number, method: string, args: unknown) => ({ t: 'call', id, path: [method], args })
+const refOf = (f: WireFrame) => (f.value as { r: [unknown, string, number][] }).r[0]![2]
+const settle = () => new Promise((r) => setTimeout(r, 50))
+
+afterEach(() => {
+  api.reset()
+  api.blobReset()
+})
+
+describe('issue 12 from a hostile page', () => {
+  it('a page that grants maxCredit chunks of a download and stops reading makes the host read one byte window, not 1 GiB', async () => {
+    using s = setup()
+    s.peer.send([call(1, 'streamedDownload', { v: [400, CHUNK] })])
+    const ref = refOf(await s.peer.next((f) => f.t === 'result'))
+    // Honest pages grant at most flow.maxWindowBytes / 256 KiB (32) chunks; this one grants maxCredit (4096).
+    s.peer.send([{ t: 'ref-pull', ref, n: 4096 }])
+    await until(() => s.peer.frames.some((f) => f.t === 'ref-push'), 'the first chunk')
+    await settle()
+    await settle()
+    // 8 MiB of host flow window, plus what the body's ReadableStream read ahead.
+    expect(api.blobProbe().bodyBytes).toBeLessThanOrEqual(8 * 1024 * 1024 + 2 * CHUNK)
+    const pushed = s.peer.frames.filter((f) => f.t === 'ref-push').reduce((n, f) => n + f.items!.length, 0)
+    expect(pushed).toBe(32)
+    // Granting back what it read keeps it going, one window at a time, to the end.
+    for (let got = pushed; got < 400; ) {
+      s.peer.frames.length = 0
+      s.peer.send([{ t: 'ref-pull', ref, n: 32 }])
+      await until(() => s.peer.frames.some((f) => f.t === 'ref-end') || s.peer.frames.filter((f) => f.t === 'ref-push').reduce((n, f) => n + f.items!.length, 0) >= Math.min(32, 400 - got), 'the next window')
+      got += s.peer.frames.filter((f) => f.t === 'ref-push').reduce((n, f) => n + f.items!.length, 0)
+    }
+    await until(() => s.host.stats().refs === 0 && s.host.stats().calls === 0, 'nothing left')
+  })
+})
