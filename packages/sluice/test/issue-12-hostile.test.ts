@@ -52,4 +52,31 @@ describe('issue 12 from a hostile page', () => {
     }
     await until(() => s.host.stats().refs === 0 && s.host.stats().calls === 0, 'nothing left')
   })
+
+  it('a channel peer that grants a byte window of 2^53 and never acks gets one host byte window of binary, not every chunk', async () => {
+    using s = setup()
+    api.resetTelefunc()
+    const MiB = 1024 * 1024
+    s.peer.send([call(1, 'binarySource', { v: [40, MiB] })])
+    const ref = refOf(await s.peer.next((f) => f.t === 'result'))
+    s.peer.send([{ t: 'ref-pull', ref, n: 64, b: Number.MAX_SAFE_INTEGER }])
+    await until(() => s.peer.frames.some((f) => f.t === 'ref-bytes'), 'the first chunk')
+    await settle()
+    const bytes = () => s.peer.frames.reduce((n, f) => n + (f.t === 'ref-bytes' ? (f as unknown as { bytes: Uint8Array }).bytes.byteLength : 0), 0)
+    // The host's flow.maxWindowBytes (8 MiB): what an honest page's first grant would have allowed.
+    expect(bytes()).toBe(8 * MiB)
+    // Acking and granting back what it handled moves it on; the host's sends all resolve.
+    for (let acked = 0; acked < 40; ) {
+      const sent = s.peer.frames.filter((f) => f.t === 'ref-bytes').length
+      s.peer.frames.length = 0
+      s.peer.send([{ t: 'ref-ack', ref, n: sent }, { t: 'ref-pull', ref, n: sent, b: sent * MiB }])
+      acked += sent
+      if (acked < 40) await until(() => s.peer.frames.some((f) => f.t === 'ref-bytes'), 'the next chunks')
+      await settle()
+    }
+    await until(async () => (await api.telefuncProbe()).acks.length === 40, 'every send acked')
+    expect((await api.telefuncProbe()).acks.every((a) => a.startsWith('ok'))).toBe(true)
+    s.peer.send([{ t: 'ref-end', ref }])
+    await until(() => s.host.stats().refs === 0 && s.host.stats().calls === 0, 'nothing left')
+  })
 })

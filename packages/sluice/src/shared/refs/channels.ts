@@ -116,7 +116,7 @@ export class ChannelRef implements LiveRef {
   }
 
   pull(n: number, bytes?: number): boolean {
-    return this.core.grant(n, this.ctx.maxCredit, bytes)
+    return this.core.grant(n, this.ctx.maxCredit, bytes, this.ctx.maxCreditBytes)
   }
 
   ack(frame: RefAckFrame): boolean {

@@ -45,6 +45,8 @@ export interface RefTableOptions {
   flow: Flow
   /** The most outstanding credit the peer may grant one of our producers. */
   maxCredit: number
+  /** The most byte credit a peer's grant gives one of our channels (the excess is dropped). Default: no cap. */
+  maxCreditBytes?: number
   withStack: boolean
   /** Called whenever the number of live refs may have dropped (the host uses it to retire closed connections). */
   onChange: () => void
@@ -108,6 +110,7 @@ export class RefTable implements RefContext {
   readonly outbox: Outbox
   readonly flow: Flow
   readonly maxCredit: number
+  readonly maxCreditBytes: number
 
   constructor(
     outbox: Outbox,
@@ -116,6 +119,7 @@ export class RefTable implements RefContext {
     this.outbox = outbox
     this.flow = options.flow
     this.maxCredit = options.maxCredit
+    this.maxCreditBytes = options.maxCreditBytes ?? Infinity
     this.step = options.side === 'host' ? -1 : 1
     this.nextId = this.step
     this.limits = { maxRefs: Infinity, maxChannels: Infinity, maxRefStreams: Infinity, maxCallbackCalls: Infinity, maxValueNodes: DEFAULT_MAX_NODES, ...options.limits }
