@@ -6,7 +6,7 @@
 import { MessageChannel } from 'node:worker_threads'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createHost } from '../src/main/index.js'
-import { rawPeer, until, type WireFrame } from './__shared__/raw.js'
+import { dag, rawPeer, until, type WireFrame } from './__shared__/raw.js'
 import * as api from './fixtures/api.js'
 
 const CHUNK = 256 * 1024
@@ -146,5 +146,34 @@ describe('issue 12 from a hostile page', () => {
     s.peer.close()
     await until(() => s.host.stats().calls === 0 && s.host.stats().refs === 0, 'call 2 finished')
     expect(api.blobProbe().closes).toEqual(['read failed: AbortError', expect.stringMatching(/read failed: \w+/)])
+  })
+
+  it('keyed Broadcast: a fresh key per subscribe pins at most maxStreams topics, refused ones none, and nothing once they end', async () => {
+    using s = setup({ limits: { maxStreams: 4 } })
+    await api.keyed.close()
+    const big = 'k'.repeat(1 << 20)
+    for (let i = 1; i <= 10; i++) s.peer.send([{ t: 'call', id: i, path: ['keyed', 'subscribe'], args: { v: [`${big}${i}`] } }])
+    for (let i = 5; i <= 10; i++) expect(await s.peer.next((f) => f.id === i && f.t === 'error')).toMatchObject({ error: { message: expect.stringMatching(/too many open streams/) } })
+    await until(async () => (await api.keyed.probe()).subscribers === 4, 'four subscribers')
+    expect(await api.keyed.probe()).toMatchObject({ keys: 4, subscribers: 4 })
+    for (let i = 1; i <= 4; i++) s.peer.send([{ t: 'cancel', id: i }])
+    await until(async () => (await api.keyed.probe()).keys === 0, 'no topic left')
+    await until(() => s.host.stats().calls === 0 && s.host.stats().streams === 0, 'nothing left')
+  })
+
+  it('identity: one ref slot repeated a million times (a few MB, shared by structured clone) is refused under limits.maxValueNodes, not walked', async () => {
+    // Each slot walks its path (up to 65 steps) into the value: 2M slots stalled main for seconds.
+    using s = setup({ limits: { maxValueNodes: 10_000 } })
+    const path = [0, ...Array.from({ length: 63 }, () => 'a'), 'leaf']
+    const slot = [path, 'function', 1]
+    s.peer.send([call(1, 'variadic', { v: [dag(63)], r: new Array(100).fill(slot) })])
+    // Within the budget: one function, in one place.
+    expect(await s.peer.next((f) => f.id === 1)).toMatchObject({ t: 'result' })
+    s.peer.send([call(2, 'variadic', { v: [dag(63)], r: new Array(1_000_000).fill(slot) })])
+    const refused = await s.peer.next((f) => f.id === 2)
+    expect(refused).toMatchObject({ t: 'error', error: { message: expect.stringMatching(/limits\.maxValueNodes/) } })
+    // The refused call releases the function it had imported, for both calls' sends.
+    expect(await s.peer.next((f) => f.t === 'ref-release' && f.ref === 1)).toMatchObject({ n: 2 })
+    await until(() => s.host.stats().refs === 0 && s.host.stats().calls === 0, 'nothing left')
   })
 })

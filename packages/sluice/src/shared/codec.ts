@@ -449,6 +449,9 @@ export function decode(enc: Encoded, read?: RefReader, maxNodes = DEFAULT_MAX_NO
   if (enc.r !== undefined) {
     if (!Array.isArray(enc.r)) throw new TypeError('malformed value: refs must be an array')
     let imported: Map<number, [RefKind, unknown]> | undefined
+    // Every slot walks its path: the steps count against the value's budget. Structured clone shares one slot
+    // array a million times in a few MB, and with identity each repeat imports nothing, only walks.
+    const budget = new Budget(maxNodes)
     for (const slot of enc.r) {
       if (!Array.isArray(slot) || !Array.isArray(slot[0]) || typeof slot[1] !== 'string' || !Number.isSafeInteger(slot[2])) {
         throw new TypeError('malformed value: bad ref slot')
@@ -456,6 +459,8 @@ export function decode(enc: Encoded, read?: RefReader, maxNodes = DEFAULT_MAX_NO
       if (read === undefined) throw new TypeError('malformed value: refs are not accepted here')
       const [path, kind, id] = slot
       if (path.length > MAX_REF_PATH) throw new TypeError(`malformed value: a ref path is longer than ${MAX_REF_PATH}`)
+      budget.nodes += path.length
+      budget.visit()
       // Walk (and check) the path before importing, so a bad slot never leaves a half-made ref behind.
       let target = value as Record<string | number, unknown>
       for (let i = 0; i < path.length; i++) {
