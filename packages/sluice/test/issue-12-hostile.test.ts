@@ -176,4 +176,32 @@ describe('issue 12 from a hostile page', () => {
     expect(await s.peer.next((f) => f.t === 'ref-release' && f.ref === 1)).toMatchObject({ n: 2 })
     await until(() => s.host.stats().refs === 0 && s.host.stats().calls === 0, 'nothing left')
   })
+
+  it('live values in a ref-ack that is refused, or that also names an error, are ended, not kept', async () => {
+    using s = setup()
+    api.resetTelefunc()
+    s.peer.send([call(1, 'ackChannel', { v: [] })])
+    const ref = refOf(await s.peer.next((f) => f.t === 'result'))
+    s.peer.send([{ t: 'ref-pull', ref, n: 4 }])
+    await s.peer.next((f) => f.t === 'ref-pull' && f.ref === ref)
+    const stream = (id: number) => ({ v: null, r: [[[], 'readable', id]] })
+    const cancelled = (id: number) => s.peer.next((f) => f.t === 'ref-end' && f.ref === id && f.cancel === true)
+    // Acks for values never sent, carrying a stream: refused, and the stream cancelled.
+    s.peer.send([{ t: 'ref-ack', ref, n: 5, v: { 0: stream(9) } }])
+    expect((await s.peer.next((f) => f.t === 'protocol-error' && f.frame === 'ref-ack')).message).toMatch(/exceed the values sent/)
+    await cancelled(9)
+    // A good value, then an index outside the batch: the good one is ended too.
+    s.peer.send([{ t: 'ref-push', ref, items: ['ping'] }])
+    await until(() => s.peer.frames.some((f) => f.t === 'ref-push' && f.items?.length === 3), 'three values from the host')
+    s.peer.send([{ t: 'ref-ack', ref, n: 1, v: { 0: stream(10), 7: { v: 1 } } }])
+    expect((await s.peer.next((f) => f.t === 'protocol-error' && f.frame === 'ref-ack')).message).toMatch(/outside/)
+    await cancelled(10)
+    // A value and an error for the same send: the send rejects, and the value is ended.
+    s.peer.send([{ t: 'ref-ack', ref, n: 3, v: { 0: stream(11) }, e: { 0: { name: 'Error', message: 'nope' } } }])
+    await cancelled(11)
+    await until(async () => (await api.telefuncProbe()).acks.length === 3, 'the three sends settled')
+    expect((await api.telefuncProbe()).acks[0]).toBe('err:nope')
+    s.peer.send([{ t: 'ref-end', ref }])
+    await until(() => s.host.stats().refs === 0 && s.host.stats().calls === 0, 'nothing left')
+  })
 })

@@ -302,7 +302,11 @@ export class ChannelCore<Send, Receive, SendAck = unknown, ReceiveAck = unknown>
       disposeAcks(batch)
       return true
     }
-    if (batch.n > this.unacked.length - this.unackedHead) return false
+    if (batch.n > this.unacked.length - this.unackedHead) {
+      // Refused: nobody will receive the live values it carries.
+      disposeAcks(batch)
+      return false
+    }
     for (let i = 0; i < batch.n; i++) {
       const entry = this.unacked[this.unackedHead++]!
       if (entry === null) {
@@ -310,8 +314,11 @@ export class ChannelCore<Send, Receive, SendAck = unknown, ReceiveAck = unknown>
         if (batch.values !== undefined && Object.hasOwn(batch.values, i)) dispose(batch.values[i])
         continue
       }
-      if (batch.errors !== undefined && Object.hasOwn(batch.errors, i)) entry.reject(batch.errors[i])
-      else entry.resolve(batch.values !== undefined && Object.hasOwn(batch.values, i) ? batch.values[i] : undefined)
+      if (batch.errors !== undefined && Object.hasOwn(batch.errors, i)) {
+        entry.reject(batch.errors[i])
+        // A value beside the error (a peer's mistake) is never delivered: end what is live in it.
+        if (batch.values !== undefined && Object.hasOwn(batch.values, i)) dispose(batch.values[i])
+      } else entry.resolve(batch.values !== undefined && Object.hasOwn(batch.values, i) ? batch.values[i] : undefined)
     }
     if (this.unackedHead === this.unacked.length) {
       this.unacked = []
