@@ -204,4 +204,16 @@ describe('issue 12 from a hostile page', () => {
     s.peer.send([{ t: 'ref-end', ref }])
     await until(() => s.host.stats().refs === 0 && s.host.stats().calls === 0, 'nothing left')
   })
+
+  it('a file chunk that is a live value (a stream) is refused and the stream cancelled, not kept', async () => {
+    using s = setup()
+    s.peer.send([call(1, 'hashFile', { v: [{ size: 4, type: '' }], r: [[[0], 'blob', 1]] })])
+    await s.peer.next((f) => f.t === 'ref-pull' && f.ref === 1)
+    s.peer.send([{ t: 'ref-push', ref: 1, items: [null], enc: { 0: { r: [[[], 'readable', 20]] } } }])
+    expect((await s.peer.next((f) => f.t === 'protocol-error' && f.frame === 'ref-push')).message).toMatch(/Uint8Array chunks only/)
+    expect(await s.peer.next((f) => f.t === 'ref-end' && f.ref === 20)).toMatchObject({ cancel: true })
+    s.peer.send([{ t: 'ref-push', ref: 1, items: [new Uint8Array(4)] }, { t: 'ref-end', ref: 1 }])
+    expect(await s.peer.next((f) => f.id === 1)).toMatchObject({ t: 'result', value: { v: { bytes: 4 } } })
+    await until(() => s.host.stats().refs === 0 && s.host.stats().calls === 0, 'nothing left')
+  })
 })

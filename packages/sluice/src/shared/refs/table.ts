@@ -513,7 +513,15 @@ export class RefTable implements RefContext {
   pushItems(ref: number, items: unknown[]): void {
     const entry = this.mine(ref) ? this.exported.get(ref) : this.imported.get(ref)
     if (entry?.push === undefined) return dispose(items)
-    if (!entry.push(items)) {
+    let taken: boolean
+    try {
+      taken = entry.push(items)
+    } catch (e) {
+      // Refused (a blob's chunk that is not bytes): the live values in the items are never delivered.
+      for (const item of items) dispose(item)
+      throw e
+    }
+    if (!taken) {
       for (const item of items) dispose(item)
       throw new ProtocolError(`ref-push: ${items.length} items on ref ${ref} exceed the credit granted`)
     }
