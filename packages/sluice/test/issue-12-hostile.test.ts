@@ -216,4 +216,24 @@ describe('issue 12 from a hostile page', () => {
     expect(await s.peer.next((f) => f.id === 1)).toMatchObject({ t: 'result', value: { v: { bytes: 4 } } })
     await until(() => s.host.stats().refs === 0 && s.host.stats().calls === 0, 'nothing left')
   })
+
+  it('a value refused halfway through its refs (an id repeated across items, a bad kind after a good slot) ends the refs it had taken', async () => {
+    using s = setup()
+    api.resetTelefunc()
+    s.peer.send([call(1, 'ackChannel', { v: [] })])
+    const ref = refOf(await s.peer.next((f) => f.t === 'result'))
+    s.peer.send([{ t: 'ref-pull', ref, n: 4 }])
+    await s.peer.next((f) => f.t === 'ref-pull' && f.ref === ref)
+    const cancelled = (id: number) => s.peer.next((f) => f.t === 'ref-end' && f.ref === id && f.cancel === true)
+    // Identity holds within one item, not across items: the second item's stream 30 is refused.
+    s.peer.send([{ t: 'ref-push', ref, items: [null, null], enc: { 0: { r: [[[], 'readable', 30]] }, 1: { r: [[[], 'readable', 30]] } } }])
+    expect((await s.peer.next((f) => f.t === 'protocol-error' && f.frame === 'ref-push')).message).toMatch(/already in use/)
+    await cancelled(30)
+    // One item: a good stream, then a slot of an unknown kind.
+    s.peer.send([{ t: 'ref-push', ref, items: [[null, null]], enc: { 0: { r: [[[0], 'readable', 31], [[1], 'bogus', 32]] } } }])
+    expect((await s.peer.next((f) => f.t === 'protocol-error' && f.frame === 'ref-push')).message).toMatch(/not accepted/)
+    await cancelled(31)
+    s.peer.send([{ t: 'ref-end', ref }])
+    await until(() => s.host.stats().refs === 0 && s.host.stats().calls === 0, 'nothing left')
+  })
 })

@@ -184,7 +184,8 @@ export class RefTable implements RefContext {
       const early = this.taken(value)
       if (early !== undefined) return early.value
     }
-    return decode(value, this.read, this.limits.maxValueNodes)
+    if ((value as { r?: unknown } | null)?.r === undefined) return decode(value, this.read, this.limits.maxValueNodes)
+    return this.tracked((read) => decode(value, read, this.limits.maxValueNodes))
   }
 
   /** Decodes stream items from the peer (see `Items`), with this table's limits. */
@@ -193,7 +194,27 @@ export class RefTable implements RefContext {
       const early = this.taken(frame)
       if (early !== undefined) return early.value as unknown[]
     }
-    return decodeItems(frame, this.read, this.limits.maxValueNodes)
+    if (frame.enc === undefined) return decodeItems(frame, this.read, this.limits.maxValueNodes)
+    return this.tracked((read) => decodeItems(frame, read, this.limits.maxValueNodes))
+  }
+
+  /**
+   * Decodes with a reader that remembers what it imported: a value refused halfway (a later slot or item is
+   * malformed) ends the refs it had already taken (a stream cancelled, a function released), so nothing of it
+   * stays in the table.
+   */
+  private tracked<T>(run: (read: (kind: RefKind, id: number, at?: unknown) => unknown) => T): T {
+    const live: unknown[] = []
+    try {
+      return run((kind, id, at) => {
+        const value = this.import(kind, id, at)
+        live.push(value)
+        return value
+      })
+    } catch (e) {
+      dispose(live, e)
+      throw e
+    }
   }
 
   /** What `key` was decoded to on arrival (once), rethrowing what decoding (or reading its blobs) threw. */
