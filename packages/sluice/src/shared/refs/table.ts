@@ -25,6 +25,7 @@
  */
 import { copyItem, copyItemShared, decode, decodeItems, DEFAULT_MAX_NODES, encode, encodePlain, NEEDS_ENCODING } from '../codec.js'
 import { dispose } from '../dispose.js'
+import { ownBytes } from '../blob.js'
 import { ProtocolError } from '../errors.js'
 import type { Flow } from '../flow/window.js'
 import type { Outbox } from '../outbox.js'
@@ -456,7 +457,7 @@ export class RefTable implements RefContext {
         const entry = this.mine(frame.ref) ? this.exported.get(frame.ref) : this.imported.get(frame.ref)
         if (entry === undefined) return
         if (entry.pushBytes === undefined) throw new ProtocolError(`ref-bytes: ref ${frame.ref} is not a channel`)
-        if (!entry.pushBytes(frame.bytes)) throw new ProtocolError(`ref-bytes: ${frame.bytes.byteLength} bytes on channel ${frame.ref} exceed the credit granted`)
+        if (!entry.pushBytes(ownBytes(frame.bytes))) throw new ProtocolError(`ref-bytes: ${frame.bytes.byteLength} bytes on channel ${frame.ref} exceed the credit granted`)
         return
       }
       case 'ref-pull': {
