@@ -253,4 +253,21 @@ describe('issue 12 from a hostile page', () => {
     s.peer.send([{ t: 'ref-end', ref }])
     await until(() => s.host.stats().refs === 0 && s.host.stats().calls === 0, 'nothing left')
   })
+
+  it('an error from the page whose 1000 nested errors each carry a value at the node limit costs one value walk, not 1000', async () => {
+    using s = setup()
+    api.resetTelefunc()
+    s.peer.send([call(1, 'ackChannel', { v: [] })])
+    const ref = refOf(await s.peer.next((f) => f.t === 'result'))
+    s.peer.send([{ t: 'ref-pull', ref, n: 4 }])
+    await s.peer.next((f) => f.t === 'ref-pull' && f.ref === ref)
+    // Each value's superjson meta is a DAG that walks to limits.maxValueNodes (about 15 ms); shared by all 1000.
+    const heavy = { v: null, m: dag(30) }
+    const error = { name: 'AggregateError', message: 'many', errors: Array.from({ length: 1000 }, (_, i) => ({ name: 'Error', message: `e${i}`, value: heavy })) }
+    const t0 = Date.now()
+    s.peer.send([{ t: 'ref-end', ref, error }])
+    await until(async () => (await api.telefuncProbe()).closes.length === 1, 'the channel closed', 30_000)
+    expect(Date.now() - t0).toBeLessThan(2000)
+    await until(() => s.host.stats().refs === 0 && s.host.stats().calls === 0, 'nothing left')
+  }, 40_000)
 })
