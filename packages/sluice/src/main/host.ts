@@ -206,6 +206,7 @@ class HostConnection implements Connection {
       side: 'host',
       flow: settings.flow,
       maxCredit: settings.limits.maxCredit,
+      maxCreditBytes: settings.flow.maxWindowBytes,
       withStack: settings.dev,
       onChange: () => this.maybeIdle(),
       limits: settings.limits,

@@ -60,3 +60,13 @@ export function badMeta(m: unknown): string | undefined {
   if (dl !== undefined && dl !== 1) return 'a blob dl flag must be 1'
   return undefined
 }
+
+const SharedOrNone: Function = typeof SharedArrayBuffer === 'function' ? SharedArrayBuffer : class {}
+
+/**
+ * `bytes` from the peer, in memory only this side holds: a view of a SharedArrayBuffer (which a port within one
+ * agent cluster carries shared) is copied, or the peer could change the bytes after a handler checked them.
+ */
+export function ownBytes(bytes: Uint8Array): Uint8Array {
+  return bytes.buffer instanceof SharedOrNone ? bytes.slice() : bytes
+}

@@ -254,12 +254,15 @@ export class ChannelCore<Send, Receive, SendAck = unknown, ReceiveAck = unknown>
    * consumed before granting it back, so a peer that grants without acking cannot make this end keep an
    * unbounded list of unacked sends.
    */
-  grant(n: number, maxCredit = Infinity, bytes = 0): boolean {
+  grant(n: number, maxCredit = Infinity, bytes = 0, maxBytes = Infinity): boolean {
     if (this.closed) return true
     if (this.credit.available + n + (this.unacked.length - this.unackedHead) > maxCredit) return false
     if (bytes > 0) {
-      if (this.peerByteWindow === 0) this.peerByteWindow = bytes
-      this.bytesAvailable += bytes
+      // A peer's byte window is taken up to `maxBytes` (a host's flow.maxWindowBytes): one that grants 2^53
+      // bytes and never reads gets one window of binary, not every chunk the app sends. An honest peer with a
+      // larger window still gets everything, by granting back what it handled.
+      if (this.peerByteWindow === 0) this.peerByteWindow = Math.min(bytes, maxBytes)
+      this.bytesAvailable = Math.min(this.bytesAvailable + bytes, maxBytes)
     }
     this.credit.grant(n)
     this.open()
@@ -299,7 +302,11 @@ export class ChannelCore<Send, Receive, SendAck = unknown, ReceiveAck = unknown>
       disposeAcks(batch)
       return true
     }
-    if (batch.n > this.unacked.length - this.unackedHead) return false
+    if (batch.n > this.unacked.length - this.unackedHead) {
+      // Refused: nobody will receive the live values it carries.
+      disposeAcks(batch)
+      return false
+    }
     for (let i = 0; i < batch.n; i++) {
       const entry = this.unacked[this.unackedHead++]!
       if (entry === null) {
@@ -307,8 +314,11 @@ export class ChannelCore<Send, Receive, SendAck = unknown, ReceiveAck = unknown>
         if (batch.values !== undefined && Object.hasOwn(batch.values, i)) dispose(batch.values[i])
         continue
       }
-      if (batch.errors !== undefined && Object.hasOwn(batch.errors, i)) entry.reject(batch.errors[i])
-      else entry.resolve(batch.values !== undefined && Object.hasOwn(batch.values, i) ? batch.values[i] : undefined)
+      if (batch.errors !== undefined && Object.hasOwn(batch.errors, i)) {
+        entry.reject(batch.errors[i])
+        // A value beside the error (a peer's mistake) is never delivered: end what is live in it.
+        if (batch.values !== undefined && Object.hasOwn(batch.values, i)) dispose(batch.values[i])
+      } else entry.resolve(batch.values !== undefined && Object.hasOwn(batch.values, i) ? batch.values[i] : undefined)
     }
     if (this.unackedHead === this.unacked.length) {
       this.unacked = []

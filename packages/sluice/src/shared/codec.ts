@@ -96,7 +96,8 @@ export const DEFAULT_MAX_NODES = DEFAULT_LIMITS.maxValueNodes
 /** Below this many objects, the fast copy does not track identity: small values are trees in practice. */
 const UNTRACKED_NODES = 1024
 
-class Budget {
+/** A count of visited objects against a cap; one may span several walks (an error's values, see wire-error.ts). */
+export class Budget {
   nodes = 0
   constructor(readonly max: number) {}
   visit(): void {
@@ -441,14 +442,17 @@ export function decodeItems(frame: Items, read?: RefReader, maxNodes = DEFAULT_M
 }
 
 /** Decodes a value from the (untrusted) peer. Throws on a malformed encoding; callers turn that into a protocol error. */
-export function decode(enc: Encoded, read?: RefReader, maxNodes = DEFAULT_MAX_NODES): unknown {
+export function decode(enc: Encoded, read?: RefReader, maxNodes: number | Budget = DEFAULT_MAX_NODES): unknown {
+  const budget = typeof maxNodes === 'number' ? new Budget(maxNodes) : maxNodes
   if (typeof enc !== 'object' || enc === null || !('v' in enc)) throw new TypeError('malformed value: expected { v }')
   // superjson walks its meta as a tree: a meta that is a small graph of shared parts would walk for hours.
-  if (enc.m !== undefined) countTree(enc.m, 0, new Budget(maxNodes))
+  if (enc.m !== undefined) countTree(enc.m, 0, budget)
   let value = enc.m === undefined ? enc.v : sj.deserialize({ json: enc.v as never, meta: enc.m as never })
   if (enc.r !== undefined) {
     if (!Array.isArray(enc.r)) throw new TypeError('malformed value: refs must be an array')
     let imported: Map<number, [RefKind, unknown]> | undefined
+    // Every slot walks its path: the steps count against the value's budget. Structured clone shares one slot
+    // array a million times in a few MB, and with identity each repeat imports nothing, only walks.
     for (const slot of enc.r) {
       if (!Array.isArray(slot) || !Array.isArray(slot[0]) || typeof slot[1] !== 'string' || !Number.isSafeInteger(slot[2])) {
         throw new TypeError('malformed value: bad ref slot')
@@ -456,6 +460,8 @@ export function decode(enc: Encoded, read?: RefReader, maxNodes = DEFAULT_MAX_NO
       if (read === undefined) throw new TypeError('malformed value: refs are not accepted here')
       const [path, kind, id] = slot
       if (path.length > MAX_REF_PATH) throw new TypeError(`malformed value: a ref path is longer than ${MAX_REF_PATH}`)
+      budget.nodes += path.length
+      budget.visit()
       // Walk (and check) the path before importing, so a bad slot never leaves a half-made ref behind.
       let target = value as Record<string | number, unknown>
       for (let i = 0; i < path.length; i++) {

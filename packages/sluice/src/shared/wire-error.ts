@@ -3,7 +3,7 @@
  * types), `AggregateError.errors`, the registered class, and `stack` when the sender is in development mode.
  * A thrown non-Error value is rethrown as itself. `Abort(value)` becomes an `AbortError` carrying `value`.
  */
-import { classForName, decode, encode, nameForClass } from './codec.js'
+import { Budget, classForName, decode, DEFAULT_MAX_NODES, encode, nameForClass } from './codec.js'
 import { AbortError, DisconnectedError, isAbort, ObservableOverflowError, ProtocolError, ValidationError } from './errors.js'
 import type { WireError } from './protocol.js'
 
@@ -18,6 +18,8 @@ const MAX_ERRORS = 1000
 interface Walk<K, V> {
   memo: Map<K, V>
   left: number
+  /** Deserializing: the objects all the values in one error (thrown values, abort values, props) may visit. */
+  nodes?: Budget
 }
 const SKIPPED_PROPS = new Set(['name', 'message', 'stack', 'cause', 'errors'])
 
@@ -92,7 +94,7 @@ function describe(v: unknown): string {
 
 /** Rebuilds an error. The input may come from an untrusted peer: every field is checked, and this never throws. */
 export function deserializeError(w: WireError): unknown {
-  return deserializeOne(w, 0, { memo: new Map(), left: MAX_ERRORS })
+  return deserializeOne(w, 0, { memo: new Map(), left: MAX_ERRORS, nodes: new Budget(DEFAULT_MAX_NODES) })
 }
 
 function deserializeOne(w: WireError, depth: number, walk: Walk<WireError, unknown>): unknown {
@@ -100,7 +102,7 @@ function deserializeOne(w: WireError, depth: number, walk: Walk<WireError, unkno
   const known = walk.memo.get(w)
   if (known !== undefined) return known
   if (--walk.left < 0) return new ProtocolError(`sluice: more than ${MAX_ERRORS} nested errors from the peer; the rest were dropped`)
-  if (w.value !== undefined) return safeDecode(w.value)
+  if (w.value !== undefined) return safeDecode(w.value, walk.nodes)
   const message = typeof w.message === 'string' ? w.message : ''
   const name = typeof w.name === 'string' ? w.name : 'Error'
   const causeWire = depth < MAX_CAUSE_DEPTH && w.cause !== undefined ? w.cause : undefined
@@ -108,7 +110,7 @@ function deserializeOne(w: WireError, depth: number, walk: Walk<WireError, unkno
   let err: Error
   const cls = typeof w.cls === 'string' ? classForName(w.cls) : undefined
   if (w.abort !== undefined || name === 'AbortError') {
-    err = new AbortError(message, w.abort !== undefined ? safeDecode(w.abort) : undefined, options)
+    err = new AbortError(message, w.abort !== undefined ? safeDecode(w.abort, walk.nodes) : undefined, options)
   } else if (Array.isArray(w.errors) && depth < MAX_CAUSE_DEPTH) {
     err = new AggregateError(w.errors.slice(0, Math.max(0, walk.left)).map((x) => deserializeOne(x, depth + 1, walk)), message, options)
   } else if (name === 'ValidationError') {
@@ -127,7 +129,7 @@ function deserializeOne(w: WireError, depth: number, walk: Walk<WireError, unkno
   if (err.name !== name) Object.defineProperty(err, 'name', { value: name, writable: true, configurable: true })
   if (typeof w.stack === 'string') Object.defineProperty(err, 'stack', { value: w.stack, writable: true, configurable: true })
   if (w.props !== undefined) {
-    const props = safeDecode(w.props)
+    const props = safeDecode(w.props, walk.nodes)
     if (typeof props === 'object' && props !== null) {
       for (const [k, v] of Object.entries(props)) {
         if (k !== '__proto__' && k !== 'constructor') (err as unknown as Record<string, unknown>)[k] = v
@@ -137,9 +139,9 @@ function deserializeOne(w: WireError, depth: number, walk: Walk<WireError, unkno
   return err
 }
 
-function safeDecode(v: unknown): unknown {
+function safeDecode(v: unknown, nodes?: Budget): unknown {
   try {
-    return decode(v as never)
+    return decode(v as never, undefined, nodes)
   } catch {
     return undefined
   }

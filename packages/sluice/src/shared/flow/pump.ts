@@ -48,6 +48,12 @@ export class Outbound {
     private readonly source: Source,
     private readonly link: OutboundLink,
     maxCredit: number,
+    /**
+     * The most credit it uses at once (a blob's chunks: one byte window of this side's flow). A grant past it is
+     * accepted (up to `maxCredit`) but the excess is dropped: an honest reader gets it back by the starvation
+     * rule, and one that grants without reading cannot make this side read far ahead.
+     */
+    private readonly hold = Infinity,
   ) {
     this.credit = new Credit(0, maxCredit)
   }
@@ -56,6 +62,7 @@ export class Outbound {
   grant(n: number): boolean {
     if (this.done) return true
     if (!this.credit.grant(n)) return false
+    if (this.credit.available > this.hold) this.credit.available = this.hold
     void this.pump()
     return true
   }

@@ -10,7 +10,7 @@
  * Lifetime: until the producer ends, the reader cancels (or, for a call's argument nobody read, the call
  * ends), or the connection closes.
  */
-import { BLOB_CHUNK, BLOB_LIKE, type BlobMeta, badMeta, blobMeta } from '../blob.js'
+import { BLOB_CHUNK, BLOB_LIKE, type BlobMeta, badMeta, blobMeta, ownBytes } from '../blob.js'
 import { dispose } from '../dispose.js'
 import { AbortError, ProtocolError } from '../errors.js'
 import type { Source } from '../flow/pump.js'
@@ -235,9 +235,11 @@ export class ImportedBlob implements LiveRef {
 
   push(items: unknown[]): boolean {
     let bytes = 0
-    for (const item of items) {
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i]
       if (!(item instanceof Uint8Array)) throw new ProtocolError(`ref-push: blob ${this.id} takes Uint8Array chunks only`)
       if (item.byteLength > BLOB_CHUNK) throw new ProtocolError(`ref-push: a chunk of blob ${this.id} holds ${item.byteLength} bytes; the most is ${BLOB_CHUNK}`)
+      items[i] = ownBytes(item)
       bytes += item.byteLength
     }
     if (!this.in.push(items as Uint8Array[])) return false

@@ -5,6 +5,7 @@
  * byte chunks in `ref-bytes`, grants in `ref-pull` (items and bytes), acks in `ref-ack`.
  */
 import { type AckBatch, ChannelCore, type ChannelLink, coreOfToken } from '../channel.js'
+import { dispose } from '../dispose.js'
 import { ProtocolError } from '../errors.js'
 import type { Encoded, RefAckFrame, WireError } from '../protocol.js'
 import { deserializeError } from '../wire-error.js'
@@ -62,20 +63,26 @@ function readAcks(ctx: RefContext, frame: RefAckFrame): AckBatch {
     if (!Number.isInteger(i) || i < 0 || i >= frame.n || String(i) !== key) throw new ProtocolError(`ref-ack: index ${key.slice(0, 20)} is outside the ${frame.n} values acked`)
     return i
   }
-  if (frame.v !== undefined) {
-    if (typeof frame.v !== 'object' || frame.v === null) throw new ProtocolError('ref-ack: v must be an object')
-    for (const key of Object.keys(frame.v)) {
-      const i = index(key)
-      try {
-        ;(batch.values ??= {})[i] = ctx.decode((frame.v as Record<string, Encoded>)[key]!)
-      } catch (e) {
-        throw new ProtocolError(`ref-ack: ${(e as Error).message}`)
+  try {
+    if (frame.v !== undefined) {
+      if (typeof frame.v !== 'object' || frame.v === null) throw new ProtocolError('ref-ack: v must be an object')
+      for (const key of Object.keys(frame.v)) {
+        const i = index(key)
+        try {
+          ;(batch.values ??= {})[i] = ctx.decode((frame.v as Record<string, Encoded>)[key]!)
+        } catch (e) {
+          throw new ProtocolError(`ref-ack: ${(e as Error).message}`)
+        }
       }
     }
-  }
-  if (frame.e !== undefined) {
-    if (typeof frame.e !== 'object' || frame.e === null) throw new ProtocolError('ref-ack: e must be an object')
-    for (const key of Object.keys(frame.e)) (batch.errors ??= {})[index(key)] = deserializeError((frame.e as Record<string, WireError>)[key]!)
+    if (frame.e !== undefined) {
+      if (typeof frame.e !== 'object' || frame.e === null) throw new ProtocolError('ref-ack: e must be an object')
+      for (const key of Object.keys(frame.e)) (batch.errors ??= {})[index(key)] = deserializeError((frame.e as Record<string, WireError>)[key]!)
+    }
+  } catch (e) {
+    // Refused: the values decoded so far are never delivered, so what is live in them is ended.
+    if (batch.values !== undefined) for (const key in batch.values) dispose(batch.values[key])
+    throw e
   }
   return batch
 }
@@ -116,7 +123,7 @@ export class ChannelRef implements LiveRef {
   }
 
   pull(n: number, bytes?: number): boolean {
-    return this.core.grant(n, this.ctx.maxCredit, bytes)
+    return this.core.grant(n, this.ctx.maxCredit, bytes, this.ctx.maxCreditBytes)
   }
 
   ack(frame: RefAckFrame): boolean {

@@ -14,6 +14,8 @@ export interface RefContext {
   readonly flow: Flow
   /** The most credit the peer may hold granted to one of our producers (limits.maxCredit). */
   readonly maxCredit: number
+  /** The most byte credit the peer may hold granted to one of our channels (a host's flow.maxWindowBytes). */
+  readonly maxCreditBytes: number
   /** Encodes `value`, exporting the live objects in it; their ref ids are appended to `held` when given. */
   encode(value: unknown, held?: number[]): Encoded
   /** Encodes one stream item into the outbox, plain data on the allocation-free path (RefTable.pushItem). */

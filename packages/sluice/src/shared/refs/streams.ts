@@ -4,6 +4,7 @@
  * window policy (an Inbound: flow/queue.ts). Ends with `ref-end` from the producer (done, or failed), or from
  * the consumer (`cancel: true`).
  */
+import { BLOB_CHUNK } from '../blob.js'
 import { Inbound } from '../flow/queue.js'
 import { Outbound, type Source } from '../flow/pump.js'
 import type { LiveRef, RefContext } from './live.js'
@@ -29,6 +30,8 @@ export class ExportedStream implements LiveRef {
         },
       },
       ctx.maxCredit,
+      // A blob's chunks are 256 KiB each: at most one byte window of them in flight, whatever the reader grants.
+      kind === 'blob' ? Math.max(1, Math.floor(ctx.flow.maxWindowBytes / BLOB_CHUNK)) : Infinity,
     )
   }
 

@@ -25,6 +25,7 @@
  */
 import { copyItem, copyItemShared, decode, decodeItems, DEFAULT_MAX_NODES, encode, encodePlain, NEEDS_ENCODING } from '../codec.js'
 import { dispose } from '../dispose.js'
+import { ownBytes } from '../blob.js'
 import { ProtocolError } from '../errors.js'
 import type { Flow } from '../flow/window.js'
 import type { Outbox } from '../outbox.js'
@@ -45,6 +46,8 @@ export interface RefTableOptions {
   flow: Flow
   /** The most outstanding credit the peer may grant one of our producers. */
   maxCredit: number
+  /** The most byte credit a peer's grant gives one of our channels (the excess is dropped). Default: no cap. */
+  maxCreditBytes?: number
   withStack: boolean
   /** Called whenever the number of live refs may have dropped (the host uses it to retire closed connections). */
   onChange: () => void
@@ -108,6 +111,7 @@ export class RefTable implements RefContext {
   readonly outbox: Outbox
   readonly flow: Flow
   readonly maxCredit: number
+  readonly maxCreditBytes: number
 
   constructor(
     outbox: Outbox,
@@ -116,6 +120,7 @@ export class RefTable implements RefContext {
     this.outbox = outbox
     this.flow = options.flow
     this.maxCredit = options.maxCredit
+    this.maxCreditBytes = options.maxCreditBytes ?? Infinity
     this.step = options.side === 'host' ? -1 : 1
     this.nextId = this.step
     this.limits = { maxRefs: Infinity, maxChannels: Infinity, maxRefStreams: Infinity, maxCallbackCalls: Infinity, maxValueNodes: DEFAULT_MAX_NODES, ...options.limits }
@@ -180,7 +185,8 @@ export class RefTable implements RefContext {
       const early = this.taken(value)
       if (early !== undefined) return early.value
     }
-    return decode(value, this.read, this.limits.maxValueNodes)
+    if ((value as { r?: unknown } | null)?.r === undefined) return decode(value, this.read, this.limits.maxValueNodes)
+    return this.tracked((read) => decode(value, read, this.limits.maxValueNodes))
   }
 
   /** Decodes stream items from the peer (see `Items`), with this table's limits. */
@@ -189,7 +195,27 @@ export class RefTable implements RefContext {
       const early = this.taken(frame)
       if (early !== undefined) return early.value as unknown[]
     }
-    return decodeItems(frame, this.read, this.limits.maxValueNodes)
+    if (frame.enc === undefined) return decodeItems(frame, this.read, this.limits.maxValueNodes)
+    return this.tracked((read) => decodeItems(frame, read, this.limits.maxValueNodes))
+  }
+
+  /**
+   * Decodes with a reader that remembers what it imported: a value refused halfway (a later slot or item is
+   * malformed) ends the refs it had already taken (a stream cancelled, a function released), so nothing of it
+   * stays in the table.
+   */
+  private tracked<T>(run: (read: (kind: RefKind, id: number, at?: unknown) => unknown) => T): T {
+    const live: unknown[] = []
+    try {
+      return run((kind, id, at) => {
+        const value = this.import(kind, id, at)
+        live.push(value)
+        return value
+      })
+    } catch (e) {
+      dispose(live, e)
+      throw e
+    }
   }
 
   /** What `key` was decoded to on arrival (once), rethrowing what decoding (or reading its blobs) threw. */
@@ -431,7 +457,7 @@ export class RefTable implements RefContext {
         const entry = this.mine(frame.ref) ? this.exported.get(frame.ref) : this.imported.get(frame.ref)
         if (entry === undefined) return
         if (entry.pushBytes === undefined) throw new ProtocolError(`ref-bytes: ref ${frame.ref} is not a channel`)
-        if (!entry.pushBytes(frame.bytes)) throw new ProtocolError(`ref-bytes: ${frame.bytes.byteLength} bytes on channel ${frame.ref} exceed the credit granted`)
+        if (!entry.pushBytes(ownBytes(frame.bytes))) throw new ProtocolError(`ref-bytes: ${frame.bytes.byteLength} bytes on channel ${frame.ref} exceed the credit granted`)
         return
       }
       case 'ref-pull': {
@@ -509,7 +535,15 @@ export class RefTable implements RefContext {
   pushItems(ref: number, items: unknown[]): void {
     const entry = this.mine(ref) ? this.exported.get(ref) : this.imported.get(ref)
     if (entry?.push === undefined) return dispose(items)
-    if (!entry.push(items)) {
+    let taken: boolean
+    try {
+      taken = entry.push(items)
+    } catch (e) {
+      // Refused (a blob's chunk that is not bytes): the live values in the items are never delivered.
+      for (const item of items) dispose(item)
+      throw e
+    }
+    if (!taken) {
       for (const item of items) dispose(item)
       throw new ProtocolError(`ref-push: ${items.length} items on ref ${ref} exceed the credit granted`)
     }
