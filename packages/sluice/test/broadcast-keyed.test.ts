@@ -242,6 +242,7 @@ describe.each(pairs)('keyed Broadcast over $name', (factory) => {
     await expect(bad).rejects.toThrow(/key must be a string or a number/)
     await expect(peer.api.keyed.publish(null as unknown as string, 1)).rejects.toThrow(/key must be a string or a number/)
     await expect(peer.api.keyed.subscribe('W', { window: 0 })).rejects.toThrow(RangeError)
+    await expect(peer.api.keyed.subscribe('W', { window: 4097 })).rejects.toThrow(/from 1 to 4096/)
     expect(await peer.api.add(1, 2)).toBe(3)
     await pair.waitFor((s) => s.streams === 0 && s.calls === 0 && s.refs === 0)
   })

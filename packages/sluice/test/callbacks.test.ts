@@ -89,9 +89,10 @@ describe.each(pairs)('nested promises over $name', (factory) => {
   it('delivers the object at once and settles each promise on its own', async () => {
     await using pair = await factory.make()
     const { api } = pair.connect()
-    const t0 = Date.now()
     const r = await api.report(40)
-    expect(Date.now() - t0).toBeLessThan(40)
+    // The object arrived while its promises were still pending on the host (they settle 40 ms later, in frames
+    // of their own): a clock-free check, so a loaded machine cannot fail it.
+    expect(await Promise.race([r.summary.then(() => 'settled'), Promise.resolve('pending')])).toBe('pending')
     expect(r.title).toBe('Weekly')
     expect(r.summary).toBeInstanceOf(Promise)
     await expect(r.report).rejects.toMatchObject({ name: 'RangeError', message: 'report failed' })

@@ -111,6 +111,9 @@ class Subscriber<T, K> implements AsyncIterableIterator<BroadcastMessage<T, K>> 
   }
 }
 
+/** The largest `window` a subscription may ask for: the default `flow.maxWindow`. */
+const MAX_WINDOW = 4096
+
 /** A key a client may name: it travels in every message. */
 export type BroadcastKey = string | number
 
@@ -175,7 +178,11 @@ export class Broadcast<T, K extends BroadcastKey = string> {
     if (key === undefined) return this.subscribeChannel()
     checkKey(key, 'subscribe')
     const window = options.window ?? 64
-    if (!Number.isSafeInteger(window) || window < 1) throw new RangeError('sluice: Broadcast.subscribe(): window must be a positive integer')
+    // Capped like a stream's window (flow.maxWindow's default): a handler that passes a page's options through
+    // must not let a stalled page pin an unbounded queue.
+    if (!Number.isSafeInteger(window) || window < 1 || window > MAX_WINDOW) {
+      throw new RangeError(`sluice: Broadcast.subscribe(): window must be an integer from 1 to ${MAX_WINDOW}`)
+    }
     let topic = this.topics.get(key)
     if (topic === undefined) {
       topic = { key, seq: 0, last: undefined, subs: new Set() }
