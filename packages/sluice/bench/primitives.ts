@@ -136,7 +136,8 @@ if (isMainThread) {
       FILE_MIB /
       (await time(async () => {
         // What a hand-written streaming upload does: post each chunk as the Blob's stream gives it, no credit.
-        for await (const chunk of file.stream()) raw.postMessage(chunk)
+        const reader = file.stream().getReader()
+        for (let step = await reader.read(); !step.done; step = await reader.read()) raw.postMessage(step.value)
         raw.postMessage({ end: true })
         await rawReply()
       }))
@@ -153,7 +154,7 @@ if (isMainThread) {
           raw.on('message', on)
           raw.postMessage({ send: (FILE_MIB * MiB) / RAW_CHUNK })
         })
-        return new Blob(parts).size
+        return new Blob(parts as BlobPart[]).size
       }))
     rows.acked.push(acked)
     rows.unacked.push(unacked)
