@@ -161,6 +161,24 @@ describe('issue 12 from a hostile page', () => {
     await until(() => s.host.stats().calls === 0 && s.host.stats().streams === 0, 'nothing left')
   })
 
+  it('one message shares one maxValueNodes budget: a thousand frames each just under the limit cannot each walk it', async () => {
+    // 20 calls, each walking ~6,600 objects (100 slots of a 65-step path): each fits 10,000, one message of all
+    // 20 does not. Before, a 1024-frame message of values at the default limit held main for about 15 s.
+    using s = setup({ limits: { maxValueNodes: 10_000 } })
+    const path = [0, ...Array.from({ length: 63 }, () => 'a'), 'leaf']
+    const heavy = (id: number) => call(id, 'variadic', { v: [dag(63)], r: new Array(100).fill([path, 'function', id]) })
+    s.peer.send(Array.from({ length: 20 }, (_, i) => heavy(i + 1)))
+    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => s.peer.next((f) => f.id === i + 1 && (f.t === 'result' || f.t === 'error'))))
+    expect(answers[0]).toMatchObject({ t: 'result' })
+    const refused = answers.filter((f) => f.t === 'error')
+    expect(refused.length).toBeGreaterThanOrEqual(18)
+    expect(refused[0]).toMatchObject({ error: { message: expect.stringMatching(/a message holds more than 10000 objects \(limits\.maxValueNodes\)/) } })
+    // The same calls one message each: every one is answered.
+    for (let id = 21; id <= 40; id++) s.peer.send([heavy(id)])
+    for (let id = 21; id <= 40; id++) expect(await s.peer.next((f) => f.id === id)).toMatchObject({ t: 'result' })
+    await until(() => s.host.stats().calls === 0, 'every call answered')
+  })
+
   it('identity: one ref slot repeated a million times (a few MB, shared by structured clone) is refused under limits.maxValueNodes, not walked', async () => {
     // Each slot walks its path (up to 65 steps) into the value: 2M slots stalled main for seconds.
     using s = setup({ limits: { maxValueNodes: 10_000 } })

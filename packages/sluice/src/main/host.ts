@@ -5,7 +5,7 @@
  * answered with an `error` frame (when it names a usable call id) or a `protocol-error` frame, and the
  * connection carries on serving that peer and every other.
  */
-import { decode, encode } from '../shared/codec.js'
+import { decode, encode, withMessageBudget } from '../shared/codec.js'
 import { dispose } from '../shared/dispose.js'
 import { AbortError, DisconnectedError, isAbort, ProtocolError } from '../shared/errors.js'
 import { DEFAULT_LIMITS, type SluiceLimits } from '../shared/limits.js'
@@ -230,15 +230,18 @@ class HostConnection implements Connection {
     if (data.length > this.settings.limits.maxFramesPerMessage) {
       return this.protocolError(`a message carried ${data.length} frames; the limit is ${this.settings.limits.maxFramesPerMessage}`)
     }
-    for (const frame of data) {
-      if (this.closed) return
-      try {
-        this.frame(frame as ClientToHostFrame)
-      } catch (e) {
-        // Validation throws ProtocolErrors; anything else is our bug, but it still must not escape.
-        this.protocolError(e instanceof Error ? e.message : String(e), (frame as { t?: unknown })?.t)
+    // One node budget for every value in the message (codec.ts withMessageBudget), not one per value.
+    withMessageBudget(this.settings.limits.maxValueNodes, () => {
+      for (const frame of data) {
+        if (this.closed) return
+        try {
+          this.frame(frame as ClientToHostFrame)
+        } catch (e) {
+          // Validation throws ProtocolErrors; anything else is our bug, but it still must not escape.
+          this.protocolError(e instanceof Error ? e.message : String(e), (frame as { t?: unknown })?.t)
+        }
       }
-    }
+    })
   }
 
   private frame(f: ClientToHostFrame): void {

@@ -99,12 +99,38 @@ const UNTRACKED_NODES = 1024
 /** A count of visited objects against a cap; one may span several walks (an error's values, see wire-error.ts). */
 export class Budget {
   nodes = 0
-  constructor(readonly max: number) {}
+  constructor(
+    readonly max: number,
+    private readonly what = 'a value',
+  ) {}
   visit(): void {
     if (++this.nodes > this.max) {
-      throw new RangeError(`sluice: a value holds more than ${this.max} objects (limits.maxValueNodes)`)
+      throw new RangeError(`sluice: ${this.what} holds more than ${this.max} objects (limits.maxValueNodes)`)
     }
   }
+}
+
+/** The budget every decode walk shares while one incoming message is handled (see withMessageBudget). */
+let messageBudget: Budget | undefined
+
+/**
+ * Handles one incoming message under one node budget for all the values it carries. `maxValueNodes` bounds each
+ * value's walk; a message may carry up to `maxFramesPerMessage` frames, each with a value just under it, which
+ * would be a thousand walks of a million objects (seconds of main's time) for one postMessage.
+ */
+export function withMessageBudget(max: number, handle: () => void): void {
+  const outer = messageBudget
+  messageBudget = new Budget(max, 'a message')
+  try {
+    handle()
+  } finally {
+    messageBudget = outer
+  }
+}
+
+/** The budget a decode walk counts against: the current message's, or one of its own outside a message. */
+export function budgetFor(max: number): Budget {
+  return messageBudget ?? new Budget(max)
 }
 
 /** Thrown inside the untracked fast copy when the value turns out to be big: start again, tracking identity. */
@@ -443,7 +469,7 @@ export function decodeItems(frame: Items, read?: RefReader, maxNodes = DEFAULT_M
 
 /** Decodes a value from the (untrusted) peer. Throws on a malformed encoding; callers turn that into a protocol error. */
 export function decode(enc: Encoded, read?: RefReader, maxNodes: number | Budget = DEFAULT_MAX_NODES): unknown {
-  const budget = typeof maxNodes === 'number' ? new Budget(maxNodes) : maxNodes
+  const budget = typeof maxNodes === 'number' ? budgetFor(maxNodes) : maxNodes
   if (typeof enc !== 'object' || enc === null || !('v' in enc)) throw new TypeError('malformed value: expected { v }')
   // superjson walks its meta as a tree: a meta that is a small graph of shared parts would walk for hours.
   if (enc.m !== undefined) countTree(enc.m, 0, budget)

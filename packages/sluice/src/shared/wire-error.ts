@@ -3,7 +3,7 @@
  * types), `AggregateError.errors`, the registered class, and `stack` when the sender is in development mode.
  * A thrown non-Error value is rethrown as itself. `Abort(value)` becomes an `AbortError` carrying `value`.
  */
-import { Budget, classForName, decode, DEFAULT_MAX_NODES, encode, nameForClass } from './codec.js'
+import { type Budget, budgetFor, classForName, decode, DEFAULT_MAX_NODES, encode, nameForClass } from './codec.js'
 import { AbortError, DisconnectedError, isAbort, ObservableOverflowError, ProtocolError, ValidationError } from './errors.js'
 import type { WireError } from './protocol.js'
 
@@ -94,7 +94,7 @@ function describe(v: unknown): string {
 
 /** Rebuilds an error. The input may come from an untrusted peer: every field is checked, and this never throws. */
 export function deserializeError(w: WireError): unknown {
-  return deserializeOne(w, 0, { memo: new Map(), left: MAX_ERRORS, nodes: new Budget(DEFAULT_MAX_NODES) })
+  return deserializeOne(w, 0, { memo: new Map(), left: MAX_ERRORS, nodes: budgetFor(DEFAULT_MAX_NODES) })
 }
 
 function deserializeOne(w: WireError, depth: number, walk: Walk<WireError, unknown>): unknown {
