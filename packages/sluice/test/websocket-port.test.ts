@@ -134,6 +134,22 @@ describe('webSocketPort()', () => {
     ws.close()
   })
 
+  it('sends binary as base64 text, not as a JSON array of numbers', async () => {
+    await using s = await server()
+    const ws = new WebSocket(s.url)
+    const sent: number[] = []
+    const send = ws.send.bind(ws)
+    ws.send = ((data: string, ...rest: unknown[]) => (sent.push(data.length), (send as (...a: unknown[]) => void)(data, ...rest))) as typeof ws.send
+    const client = createClient<Api>(webSocketPort(ws))
+    const bytes = Uint8Array.from({ length: 1 << 20 }, (_, i) => (i * 7919) & 255)
+    const back = (await client.echo(bytes)) as Uint8Array
+    expect(back).toBeInstanceOf(Uint8Array)
+    expect(back).toEqual(bytes)
+    // base64 is 4/3 of the bytes; a JSON array of these numbers would be about 3.6 times them.
+    expect(Math.max(...sent)).toBeLessThan(1.5 * bytes.byteLength)
+    ws.close()
+  })
+
   it("ends the peer's streams on the host when the socket closes", async () => {
     await using s = await server()
     const ws = new WebSocket(s.url)
