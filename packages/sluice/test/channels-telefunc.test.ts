@@ -121,6 +121,21 @@ describe.each(pairs)('channel acks, abort, binary over $name', (factory) => {
     await pair.waitFor((s) => s.refs === 0)
   })
 
+  it('an abort drops what arrived and was not yet handled (Telefunc ends the channel at once); a close would deliver it', async () => {
+    await using pair = await factory.make()
+    const { api } = pair.connect()
+    const ch = await api.sendThenAbort(5)
+    const reason = await new Promise<unknown>((resolve) => ch.onClose(resolve))
+    expect(reason).toBeInstanceOf(AbortError)
+    expect((reason as AbortError).abortValue).toEqual({ why: 'stop' })
+    // The five values reached this end before the abort, with no listener yet: they are gone, not delivered.
+    const got: number[] = []
+    ch.listen((n) => void got.push(n))
+    await new Promise((r) => setTimeout(r, 50))
+    expect(got).toEqual([])
+    await pair.waitFor((s) => s.refs === 0)
+  })
+
   it('abort(value) from the client: the host onClose gets the value; a host send waiting for its ack rejects', async () => {
     await using pair = await factory.make()
     const { api } = pair.connect()

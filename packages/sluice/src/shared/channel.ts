@@ -339,6 +339,17 @@ export class ChannelCore<Send, Receive, SendAck = unknown, ReceiveAck = unknown>
     for (let i = this.unackedHead; i < this.unacked.length; i++) this.unacked[i]?.reject(lost)
     this.outq = []
     this.unacked = []
+    // An abort ends the channel at once, as Telefunc's does: what arrived and was not yet handled is dropped
+    // (its live values ended), where a close() or a disconnect still delivers it.
+    if (reason instanceof AbortError) {
+      for (let i = this.head; i < this.inbox.length; i++) {
+        const item = this.inbox[i]
+        if (!(item instanceof Bytes)) dispose(item, reason)
+      }
+      this.inbox = []
+      this.head = 0
+      this.queuedBytes = 0
+    }
     this.credit.wake()
     for (const fn of this.closers.splice(0)) safely(() => fn(reason))
   }
