@@ -26,7 +26,7 @@
 import { copyItem, copyItemShared, decode, decodeItems, DEFAULT_MAX_NODES, encode, encodePlain, NEEDS_ENCODING } from '../codec.js'
 import { dispose } from '../dispose.js'
 import { ownBytes } from '../blob.js'
-import { ProtocolError } from '../errors.js'
+import { AbortError, ProtocolError } from '../errors.js'
 import type { Flow } from '../flow/window.js'
 import type { Outbox } from '../outbox.js'
 import type { Encoded, RefFrame, RefKind, WireError } from '../protocol.js'
@@ -441,7 +441,7 @@ export class RefTable implements RefContext {
         // { t: 'ref-push', ref, items, enc? }
         if (!Array.isArray(frame.items)) throw new ProtocolError('ref-push: items must be an array')
         const entry = this.mine(frame.ref) ? this.exported.get(frame.ref) : this.imported.get(frame.ref)
-        if (entry === undefined) return
+        if (entry === undefined) return this.endLate(frame.enc !== undefined, () => this.decodeItems(frame))
         if (entry.push === undefined) throw new ProtocolError(`ref-push: ref ${frame.ref} does not receive items`)
         let items: unknown[]
         try {
@@ -476,7 +476,7 @@ export class RefTable implements RefContext {
         // { t: 'ref-ack', ref, n, v?, e? }
         if (!isInt(frame.ref) || !isCount(frame.n)) throw new ProtocolError('ref-ack: ref and n must be integers')
         const entry = this.mine(frame.ref) ? this.exported.get(frame.ref) : this.imported.get(frame.ref)
-        if (entry === undefined) return
+        if (entry === undefined) return this.endLate(frame.v !== undefined, () => Object.values(frame.v as object).map((v) => this.decode(v as Encoded)))
         if (entry.ack === undefined) throw new ProtocolError(`ref-ack: ref ${frame.ref} is not a channel`)
         if (!entry.ack(frame)) throw new ProtocolError(`ref-ack: ${frame.n} acks on channel ${frame.ref} exceed the values sent`)
         return
@@ -547,6 +547,22 @@ export class RefTable implements RefContext {
       for (const item of items) dispose(item)
       throw new ProtocolError(`ref-push: ${items.length} items on ref ${ref} exceed the credit granted`)
     }
+  }
+
+  /**
+   * Values for a ref this side already let go of (items or acks that crossed a cancel on the wire): decoded only
+   * to end the live values in them, which the other side exported and would otherwise hold until the connection
+   * closes. A late frame that does not decode imported nothing, and is dropped like any late frame.
+   */
+  private endLate(holdsRefs: boolean, values: () => unknown): void {
+    if (!holdsRefs) return
+    let late: unknown
+    try {
+      late = values()
+    } catch {
+      return
+    }
+    dispose(late, new AbortError('sluice: this value arrived after its stream or channel ended'))
   }
 
   /** @internal Ends imported stream or channel `id` from this side with `error`: its values cannot be delivered. */
