@@ -3,7 +3,7 @@
  * live values the producer exported: a callback, a promise, a Blob. They must still be ended, or the producer
  * holds them until the connection closes.
  */
-import { describe, expect, it } from 'vitest'
+import { describe, it } from 'vitest'
 import { release } from '../src/renderer/index.js'
 import { pairs } from './__shared__/pairs.js'
 
@@ -18,5 +18,18 @@ describe.each(pairs)('late items over $name', (factory) => {
       await reader.cancel()
     }
     await pair.waitFor((s) => s.refs === 0 && s.streams === 0, 5000)
+  })
+
+  it('yields that arrive after a break have their live values ended: host refs return to zero', async () => {
+    await using pair = await factory.make()
+    const { api } = pair.connect()
+    for (let round = 0; round < 20; round++) {
+      let read = 0
+      for await (const item of api.callbackYields()) {
+        release(item.cb)
+        if (++read >= 40 + round) break
+      }
+    }
+    await pair.waitFor((s) => s.refs === 0 && s.calls === 0, 5000)
   })
 })
