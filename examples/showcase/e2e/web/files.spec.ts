@@ -3,7 +3,9 @@
  * it streams in, with progress, cancelled midway, and the hashes exported as a download the browser saves.
  */
 import { createHash } from 'node:crypto'
-import { readFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import type { Page } from '@playwright/test'
 import { expect, test } from '../fixtures/web'
 
@@ -49,12 +51,21 @@ test.describe('web mode: files', () => {
   test('Cancel stops an upload midway, and the host lets go of the file', async ({ page, probe }) => {
     await open(page)
     const baseline = probe.host!.stats().refs
-    // Big enough to be mid-transfer when Cancel is pressed (the web transport carries bytes as JSON text).
-    await page.getByTestId('files-input').setInputFiles({ name: 'big.bin', mimeType: 'application/octet-stream', buffer: bytes(48 * 1024 * 1024) })
-    await expect(page.getByTestId('files-status')).toContainText('Hashing big.bin')
-    await expect.poll(async () => Number(await page.getByTestId('files-progress').getAttribute('value'))).toBeGreaterThan(0)
-    await page.getByTestId('files-cancel').click()
-    await expect(page.getByTestId('files-status')).toHaveText('Cancelled')
+    // A 1 GiB file picked from disk (sparse: it costs no disk), so the upload is still running when Cancel is
+    // pressed on any machine: the web transport moves a few hundred MB a second at most.
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-files-'))
+    const file = join(dir, 'big.bin')
+    writeFileSync(file, '')
+    truncateSync(file, 1024 ** 3)
+    try {
+      await page.getByTestId('files-input').setInputFiles(file)
+      await expect(page.getByTestId('files-status')).toContainText('Hashing big.bin')
+      await expect.poll(async () => Number(await page.getByTestId('files-progress').getAttribute('value'))).toBeGreaterThan(0)
+      await page.getByTestId('files-cancel').click()
+      await expect(page.getByTestId('files-status')).toHaveText('Cancelled')
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
     await expect.poll(() => probe.host!.stats().refs).toBe(baseline)
     await expect.poll(() => probe.host!.stats().calls).toBe(0)
   })

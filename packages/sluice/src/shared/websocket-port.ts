@@ -77,7 +77,18 @@ const toBase64 = (bytes: Uint8Array) => {
   for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000))
   return btoa(s)
 }
-const fromBase64 = (s: string) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0))
+const NodeBuffer = (globalThis as { Buffer?: { from(s: string, encoding: 'base64'): Uint8Array } }).Buffer
+const fromBase64 = (s: string): Uint8Array => {
+  // Node decodes base64 natively; a page decodes atob's binary string byte by byte (no callback per byte).
+  if (NodeBuffer !== undefined) {
+    const b = NodeBuffer.from(s, 'base64')
+    return new Uint8Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer)
+  }
+  const text = atob(s)
+  const bytes = new Uint8Array(text.length)
+  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i)
+  return bytes
+}
 wire.registerCustom<ArrayBuffer, string>(
   {
     isApplicable: (v): v is ArrayBuffer => v instanceof ArrayBuffer,
