@@ -151,11 +151,7 @@ export class Broadcast<T, K extends BroadcastKey = string> {
    */
   publish(key: K, value: T): number {
     checkKey(key, 'publish')
-    let topic = this.topics.get(key)
-    if (topic === undefined) {
-      topic = { key, seq: 0, last: undefined, subs: new Set() }
-      this.topics.set(key, topic)
-    }
+    const topic = this.topic(key)
     const seq = ++topic.seq
     topic.last = value
     if (topic.subs.size === 0) this.rest(topic)
@@ -183,11 +179,7 @@ export class Broadcast<T, K extends BroadcastKey = string> {
     if (!Number.isSafeInteger(window) || window < 1 || window > MAX_WINDOW) {
       throw new RangeError(`sluice: Broadcast.subscribe(): window must be an integer from 1 to ${MAX_WINDOW}`)
     }
-    let topic = this.topics.get(key)
-    if (topic === undefined) {
-      topic = { key, seq: 0, last: undefined, subs: new Set() }
-      this.topics.set(key, topic)
-    }
+    const topic = this.topic(key)
     this.idle.delete(key)
     const sub = new Subscriber<T, K>(topic, window, (s) => this.leave(s, topic))
     topic.subs.add(sub)
@@ -246,6 +238,16 @@ export class Broadcast<T, K extends BroadcastKey = string> {
     for (const topic of [...this.topics.values()]) for (const sub of [...topic.subs]) sub.end()
     this.topics.clear()
     this.idle.clear()
+  }
+
+  /** The topic of `key`, made on first use. */
+  private topic(key: K): Topic<T, K> {
+    let topic = this.topics.get(key)
+    if (topic === undefined) {
+      topic = { key, seq: 0, last: undefined, subs: new Set() }
+      this.topics.set(key, topic)
+    }
+    return topic
   }
 
   private subscribeChannel(): ChannelEnd<never, T> {

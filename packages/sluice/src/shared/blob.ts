@@ -63,10 +63,15 @@ export function badMeta(m: unknown): string | undefined {
 
 const SharedOrNone: Function = typeof SharedArrayBuffer === 'function' ? SharedArrayBuffer : class {}
 
+/** Memory shared with another thread: it can change under us by design, so it is never sent or kept by reference. */
+export function isShared(buffer: ArrayBufferLike): boolean {
+  return buffer instanceof SharedOrNone
+}
+
 /**
  * `bytes` from the peer, in memory only this side holds: a view of a SharedArrayBuffer (which a port within one
  * agent cluster carries shared) is copied, or the peer could change the bytes after a handler checked them.
  */
 export function ownBytes(bytes: Uint8Array): Uint8Array {
-  return bytes.buffer instanceof SharedOrNone ? bytes.slice() : bytes
+  return isShared(bytes.buffer) ? bytes.slice() : bytes
 }

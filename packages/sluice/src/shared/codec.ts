@@ -11,7 +11,7 @@
  * travel by value: they are replaced by `null` and listed in `Encoded.r` with a ref id from the connection.
  */
 import SuperJSON from 'superjson'
-import { blobMeta, isBlobLike } from './blob.js'
+import { blobMeta, isBlobLike, isShared } from './blob.js'
 import { DEFAULT_LIMITS } from './limits.js'
 import type { Encoded, Items, RefKind, RefSlot } from './protocol.js'
 import { isObservable } from './refs/observables.js'
@@ -153,8 +153,15 @@ let copyShared = false
  */
 const SHARED_BYTES = 16 * 1024
 const postNow = new WeakSet<Encoded>()
-/** Memory shared with another thread is never "sent by reference": it changes under us by design. */
-const SharedArrayBufferOrNone: Function = typeof SharedArrayBuffer === 'function' ? SharedArrayBuffer : class {}
+
+/**
+ * Whether binary may travel by reference, posted at once instead of snapshotted: large enough (SHARED_BYTES),
+ * a view of its whole buffer (structured clone sends a view's entire buffer, not just the view), and not shared
+ * memory. Stream items (the fast copy) and a channel's `sendBinary` both follow this one rule.
+ */
+export function sendsByReference(v: ArrayBufferView): boolean {
+  return v.byteLength >= SHARED_BYTES && v.byteOffset === 0 && v.byteLength === v.buffer.byteLength && !isShared(v.buffer)
+}
 
 /** True when `encoded` holds binary by reference: post it now, before its producer can change those bytes. */
 export function mustPostNow(encoded: Encoded): boolean {
@@ -271,8 +278,7 @@ function copyNode(v: unknown, depth: number): unknown {
     return v
   }
   if (ArrayBuffer.isView(v)) {
-    // Only a view of its whole buffer: structured clone sends a view's entire buffer, not just the view.
-    if (v.byteLength >= SHARED_BYTES && v.byteOffset === 0 && v.byteLength === v.buffer.byteLength && !(v.buffer instanceof SharedArrayBufferOrNone)) {
+    if (sendsByReference(v)) {
       copyShared = true
       return v
     }

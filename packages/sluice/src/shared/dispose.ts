@@ -31,16 +31,14 @@ function walk(v: unknown, reason: unknown, seen: Set<object>, depth: number): vo
   if (seen.size >= MAX_NODES || depth > MAX_DEPTH) return
   seen.add(v)
   try {
-    if (typeof v === 'function') {
-      ;(v as { [RELEASE]?: () => void })[RELEASE]?.()
-      return
-    }
-    // The peer's Observable (refs/observables.ts): release it, as a function proxy is.
+    // A proxy of the peer's function or Observable (refs/observables.ts) releases itself; any other function
+    // holds nothing to end.
     const release = (v as { [RELEASE]?: unknown })[RELEASE]
     if (typeof release === 'function') {
       release.call(v)
       return
     }
+    if (typeof v === 'function') return
     if (v instanceof Promise) {
       v.then((x) => dispose(x, reason), ignore)
       return

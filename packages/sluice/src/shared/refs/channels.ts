@@ -5,22 +5,20 @@
  * byte chunks in `ref-bytes`, grants in `ref-pull` (items and bytes), acks in `ref-ack`.
  */
 import { type AckBatch, ChannelCore, type ChannelLink, coreOfToken } from '../channel.js'
+import { sendsByReference } from '../codec.js'
 import { dispose } from '../dispose.js'
 import { ProtocolError } from '../errors.js'
 import type { Encoded, RefAckFrame, WireError } from '../protocol.js'
 import { deserializeError } from '../wire-error.js'
 import type { LiveRef, RefContext } from './live.js'
 
-/** Binary below this size is copied at send; larger chunks spanning their whole buffer are posted at once. */
-const COPY_BYTES = 16 * 1024
-const SharedArrayBufferOrNone: Function = typeof SharedArrayBuffer === 'function' ? SharedArrayBuffer : class {}
 
 function link(ctx: RefContext, id: number): ChannelLink {
   return {
     push: (value) => ctx.pushItem('ref-push', id, value),
     pushBytes: (bytes) => {
-      const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && !(bytes.buffer instanceof SharedArrayBufferOrNone)
-      if (bytes.byteLength < COPY_BYTES || !whole) {
+      // The codec's rule for stream items: small or partial views are copied, the rest posted at once.
+      if (!sendsByReference(bytes)) {
         ctx.outbox.push({ t: 'ref-bytes', ref: id, bytes: bytes.slice() })
       } else {
         // postMessage's own copy is the snapshot: post before the sender can change the bytes.
