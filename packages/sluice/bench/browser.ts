@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url'
 import { chromium } from '@playwright/test'
 import { build } from 'esbuild'
 import type { BrowserRow, PageBench, RunOptions, RunResult } from './browser/protocol.js'
+import { targetPrinter } from './report.js'
 
 const env = (name: string, fallback: number) => (process.env[name] ? Number(process.env[name]) : fallback)
 const ROUNDS = env('BENCH_ROUNDS', 7)
@@ -169,20 +170,7 @@ for (const r of cells) console.log(line(r))
 console.log()
 
 /** Word-wraps `text` at `width` columns, every line indented by `indent`. */
-const wrap = (text: string, indent: string, width = 116) => {
-  const lines: string[] = []
-  let cur = ''
-  for (const word of text.split(' ')) {
-    if (cur && indent.length + cur.length + 1 + word.length > width) (lines.push(cur), (cur = word))
-    else cur = cur ? `${cur} ${word}` : word
-  }
-  if (cur) lines.push(cur)
-  return lines.map((l) => indent + l).join('\n')
-}
-const target = (label: string, value: string, goal: string, pass: boolean, why: string) => {
-  console.log(`${pass ? 'PASS' : 'MISS'}  ${label.padEnd(52)} ${value.padStart(7)}   target ${goal}`)
-  if (!pass) console.log(wrap(`likely reason: ${why}`, '      '))
-}
+const target = targetPrinter(52, 7)
 // Why a target misses, from the traces in bench/README.md ("In the browser"); printed only on a MISS.
 const WHY: Record<'paced' | 'sluice', Record<'rate' | 'fps' | 'gap', string>> = {
   paced: {

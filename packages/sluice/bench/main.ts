@@ -17,6 +17,7 @@ import { Comlink, nodeEndpoint } from './comlink.js'
 import { activeKnobs, clientOptions } from './knobs.js'
 import type { Control, RawCommand, WorkerStats } from './worker.js'
 import { connectionOf } from '../src/renderer/proxy.js'
+import { targetPrinter } from './report.js'
 
 const env = (name: string, fallback: number) => (process.env[name] ? Number(process.env[name]) : fallback)
 const ROUNDS = env('BENCH_ROUNDS', 7)
@@ -504,21 +505,7 @@ const BYTES_WHY =
   'The host copies every chunk twice: the codec\'s send-time snapshot (copyNode, an ArrayBuffer slice of 64 KiB: ~22% of the worker\'s time in a profile) and then postMessage\'s structured clone, the only copy raw makes. The worker is ~90% busy, main ~45% idle. The byte cap (8 MiB) holds the window near 127 chunks, 8 MiB in flight, which is not the limit here.'
 
 /** Word-wraps `text` at `width` columns, every line indented by `indent`. */
-const wrap = (text: string, indent: string, width = 116) => {
-  const lines: string[] = []
-  let cur = ''
-  for (const word of text.split(' ')) {
-    if (cur && indent.length + cur.length + 1 + word.length > width) (lines.push(cur), (cur = word))
-    else cur = cur ? `${cur} ${word}` : word
-  }
-  if (cur) lines.push(cur)
-  return lines.map((l) => indent + l).join('\n')
-}
-
-const target = (label: string, value: string, goal: string, pass: boolean, why: string) => {
-  console.log(`${pass ? 'PASS' : 'MISS'}  ${label.padEnd(48)} ${value.padStart(6)}   target ${goal}`)
-  if (!pass) console.log(wrap(`likely reason: ${why}`, '      '))
-}
+const target = targetPrinter(48, 6)
 
 console.log('targets (issue 8; median of per-round ratios)')
 const perPost = med('sluicePerPost')

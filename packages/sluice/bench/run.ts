@@ -22,7 +22,7 @@ if (process.env.BENCH_TSX) {
   rmSync(out, { recursive: true, force: true })
   const sources = [
     ...readdirSync(join(root, 'src'), { recursive: true, encoding: 'utf8' }).map((f) => join('src', f)),
-    ...['api.ts', 'comlink.ts', 'knobs.ts', 'worker.ts', 'main.ts', 'profile.ts'].map((f) => join('bench', f)),
+    ...['api.ts', 'comlink.ts', 'knobs.ts', 'report.ts', 'worker.ts', 'main.ts', 'profile.ts'].map((f) => join('bench', f)),
   ].filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))
   for (const rel of sources) {
     const { outputText } = ts.transpileModule(readFileSync(join(root, rel), 'utf8'), {
