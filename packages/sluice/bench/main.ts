@@ -119,7 +119,7 @@ async function sluiceYields(n: number): Promise<{ rate: number; perPost: number 
   let items = 0
   const spy = (envelope: { t: string; items?: unknown[] }[]) => {
     let carried = 0
-    for (const f of envelope) if (f.t === 'yield') carried += f.items!.length
+    for (const f of envelope) if (f.t === 'ref-push') carried += f.items!.length
     if (carried > 0) (posts++, (items += carried))
   }
   sluicePort.on('message', spy)

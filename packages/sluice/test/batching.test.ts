@@ -20,7 +20,8 @@ describe.each(pairs)('batching over $name', (factory) => {
     const posts = watch(port)
     const call = api.infinite()
     await new Promise((r) => setTimeout(r, 100))
-    expect(posts).toEqual([[{ t: 'yield', items: 32 }], [{ t: 'yield', items: 32 }]])
+    // The first post also carries the call's result: its stream, as a ref, whose items follow as `ref-push`.
+    expect(posts).toEqual([[{ t: 'result' }, { t: 'ref-push', items: 32 }], [{ t: 'ref-push', items: 32 }]])
     await call.cancel()
   })
 
@@ -34,8 +35,8 @@ describe.each(pairs)('batching over $name', (factory) => {
     expect(got).toEqual(Array.from({ length: 200 }, (_, i) => i))
     // The generator ran in one task, so its 200 yields went out together (more than the old fixed 64).
     expect(posts.map(itemsIn)[0]).toBe(200)
-    expect(posts.flat().at(-1)).toEqual({ t: 'return' })
-    expect(posts.flat().filter((f) => f.t === 'yield').reduce((n, f) => n + f.items!, 0)).toBe(200)
+    expect(posts.flat().at(-1)).toEqual({ t: 'ref-end' })
+    expect(posts.flat().filter((f) => f.t === 'ref-push').reduce((n, f) => n + f.items!, 0)).toBe(200)
   })
 
   it('flushes an idle stream at once: each slow yield travels alone', async () => {
@@ -45,7 +46,7 @@ describe.each(pairs)('batching over $name', (factory) => {
     const arrivals: number[] = []
     const start = Date.now()
     for await (const _ of api.ticks(5, 30)) arrivals.push(Date.now() - start)
-    expect(posts.filter((p) => p.some((f) => f.t === 'yield')).map(itemsIn)).toEqual([1, 1, 1, 1, 1])
+    expect(posts.filter((p) => p.some((f) => f.t === 'ref-push')).map(itemsIn)).toEqual([1, 1, 1, 1, 1])
     // Every yield arrives before the next one is produced: no batch waits for company.
     for (let i = 1; i < arrivals.length; i++) expect(arrivals[i]! - arrivals[i - 1]!).toBeGreaterThan(15)
   })

@@ -54,10 +54,10 @@ describe.each(pairs)('limits over $name', (factory) => {
     const { api, port } = pair.connect({ client: { onProtocolError: (m) => warnings.push(m) } })
     const it = api.infinite()[Symbol.asyncIterator]()
     await it.next()
-    // The stream's id is 1: it is this client's first call.
-    port.postMessage([{ t: 'credit', id: 1, n: 150 }])
+    // The call's stream is the host's first ref on this connection: ref -1.
+    port.postMessage([{ t: 'ref-pull', ref: -1, n: 150 }])
     await new Promise((r) => setTimeout(r, 50))
-    expect(warnings.join()).toMatch(/would hold \d+ credits; the limit is 100/)
+    expect(warnings.join()).toMatch(/ref-pull: more than 100 credits outstanding on ref -1/)
     await it.return!()
   })
 })

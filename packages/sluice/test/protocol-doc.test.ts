@@ -26,8 +26,8 @@ describe('docs/protocol.md', () => {
   it('repeats each frame shape as a comment on the dispatch case that handles it', () => {
     const host = src('main/host.ts') + src('shared/refs/table.ts')
     const client = src('renderer/client.ts') + src('shared/refs/table.ts')
-    const handledByHost = ['call', 'credit', 'cancel', 'ref-call', 'ref-result', 'ref-release', 'ref-settle', 'ref-push', 'ref-bytes', 'ref-pull', 'ref-ack', 'ref-end']
-    const handledByClient = ['result', 'yield', 'return', 'error', 'protocol-error', 'event']
+    const handledByHost = ['call', 'cancel', 'ref-call', 'ref-result', 'ref-release', 'ref-settle', 'ref-push', 'ref-bytes', 'ref-pull', 'ref-ack', 'ref-end']
+    const handledByClient = ['result', 'error', 'protocol-error', 'event']
     for (const tag of handledByHost) expect(host).toMatch(new RegExp(`case '${tag}':[^\\n]*// \\{ t: '${tag}'|case '${tag}': \\{\\n\\s*// \\{ t: '${tag}'`))
     for (const tag of handledByClient) expect(client).toMatch(new RegExp(`case '${tag}':[^\\n]*// \\{ t: '${tag}'|case '${tag}': \\{\\n\\s*// \\{ t: '${tag}'`))
   })

@@ -42,7 +42,8 @@ describe.each(pairs)('untrusted input over $name', (factory) => {
       [[{ t: 'launch-missiles' }], /unknown frame tag 'launch-missiles'/],
       [call(0, ['add']), /id must be a positive integer/],
       [call(1.5, ['add']), /id must be a positive integer/],
-      [[{ t: 'credit', id: 1, n: -5 }], /credit: id and n must be positive integers/],
+      [[{ t: 'ref-pull', ref: -1, n: -5 }], /ref-pull: ref, n and b must be integers/],
+      [[{ t: 'credit', id: 1, n: 5 }], /unknown frame tag 'credit'/],
       [[{ t: 'cancel', id: 'x' }], /cancel: id must be a positive integer/],
       [Array.from({ length: 5000 }, () => ({ t: 'cancel', id: 1 })), /5000 frames; the limit is 1024/],
     ]
@@ -112,7 +113,7 @@ describe.each(pairs)('untrusted input over $name', (factory) => {
     const peer = pair.connect()
     const r = raw(peer.port)
     r.send([
-      { t: 'credit', id: 999, n: 5 },
+      { t: 'ref-pull', ref: -999, n: 5 },
       { t: 'cancel', id: 998 },
     ])
     await new Promise((res) => setTimeout(res, 30))

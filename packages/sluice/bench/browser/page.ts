@@ -30,7 +30,7 @@ function postSpy(port: MessagePort) {
   let carried = 0
   port.addEventListener('message', (e: MessageEvent) => {
     let n = 0
-    if (Array.isArray(e.data)) for (const f of e.data as { t?: string; items?: unknown[] }[]) if (f?.t === 'yield') n += f.items!.length
+    if (Array.isArray(e.data)) for (const f of e.data as { t?: string; items?: unknown[] }[]) if (f?.t === 'ref-push') n += f.items!.length
     if (n > 0) (posts++, (carried += n))
   })
   return {

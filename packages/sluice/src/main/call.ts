@@ -1,12 +1,13 @@
 /**
- * One call's lifecycle: its abort controller, its `onClose` hooks, its stream state, and the live values it
- * returned. The connection (host.ts) only routes frames to it.
+ * One call's lifecycle: its abort controller, its `onClose` hooks, and the live values it returned (a stream
+ * call's stream is one of them: its result is its iterable, sent as a ref). The connection (host.ts) only
+ * routes frames to it.
  *
  * ============================================================================================================
  * States
  * ============================================================================================================
  *   running ──handler settles, nothing live in its result──────────────────────────────► closed
- *   running ──handler returns live values (channel, callback, stream, promise)──► settling
+ *   running ──handler returns live values (channel, callback, stream, promise), or is a generator──► settling
  *   settling ──every one of them ended (closed, released, ended, settled)──────────────► closed
  *   running | settling ──cancel, abort, disconnect, failure─────────────────────────────► closed
  *
@@ -17,7 +18,6 @@
  * call cancelled while its handler runs is closed at once, but stays in the connection's table (and in its
  * stats) until it has finished; whatever it produces after the cancel is disposed, never sent.
  */
-import type { Credit } from '../shared/flow/credit.js'
 import type { CallContext, Peer } from './context.js'
 
 /**
@@ -45,12 +45,6 @@ export class LazyAbort {
   }
 }
 
-export interface StreamState {
-  iterator: AsyncIterator<unknown>
-  /** What the client granted and the generator has not used yet; a cancel wakes it so the driver notices. */
-  credit: Credit
-}
-
 type CallState = 'running' | 'settling' | 'closed'
 
 export class Call implements CallContext {
@@ -61,8 +55,10 @@ export class Call implements CallContext {
   finished = false
   /** Why it was cancelled or failed, if it was. */
   reason: unknown = undefined
+  /** Its result is a stream (a generator, an async iterable): it counts under `maxStreams`, not `maxPendingCalls`. */
   isStream = false
-  stream: StreamState | undefined = undefined
+  /** A stream call's stream, as an exported ref. */
+  streamRef: number | undefined = undefined
   readonly ctrl = new LazyAbort()
   // Both made only when needed: most calls register no hook and return plain data, and a call is made per
   // request at 100k+ calls a second.
@@ -105,6 +101,11 @@ export class Call implements CallContext {
     if (live.length === 0) return this.close(undefined)
     this.live = new Set(live)
     this.state = 'settling'
+  }
+
+  /** A live value that the call's stream returned (in its return value): the call lives until it ends too. */
+  adopt(id: number): void {
+    if (this.state === 'settling') this.live!.add(id)
   }
 
   /** One live value of the result ended. The last one closes the call. */

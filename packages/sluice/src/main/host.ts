@@ -20,7 +20,8 @@ import { RemoteFile } from '../shared/refs/blobs.js'
 import { maxArity } from './arity.js'
 import { Call, type LazyAbort } from './call.js'
 import { contextStore, type Peer } from './context.js'
-import { closeIterator, isAsyncIterable, startStream } from './stream.js'
+import { callSource, closeIterator, isAsyncIterable } from './stream.js'
+import type { RefEnd } from '../shared/refs/live.js'
 
 export interface HostOptions {
   /** Per-connection limits; unspecified fields keep `DEFAULT_LIMITS`. */
@@ -247,18 +248,8 @@ class HostConnection implements Connection {
   private frame(f: ClientToHostFrame): void {
     if (typeof f !== 'object' || f === null || typeof f.t !== 'string') throw new ProtocolError('a frame must be an object with a string tag t')
     switch (f.t) {
-      case 'call': // { t: 'call', id, path, args }
+      case 'call': // { t: 'call', id, path, args, w? }
         return this.call(f)
-      case 'credit': {
-        // { t: 'credit', id, n }
-        if (!isId(f.id) || !isId(f.n)) throw new ProtocolError('credit: id and n must be positive integers')
-        const entry = this.entries.get(f.id)
-        if (entry?.stream === undefined || entry.done) return // unknown or finished: a late ack is normal
-        if (!entry.stream.credit.grant(f.n)) {
-          throw new ProtocolError(`credit: stream ${f.id} would hold ${entry.stream.credit.available + f.n} credits; the limit is ${this.settings.limits.maxCredit}`)
-        }
-        return
-      }
       case 'cancel': {
         // { t: 'cancel', id }
         if (!isId(f.id)) throw new ProtocolError('cancel: id must be a positive integer')
@@ -393,7 +384,7 @@ class HostConnection implements Connection {
       dispose(value, entry.reason)
     } else {
       try {
-        this.answer(entry, 'result', value)
+        this.answer(entry, value)
       } catch (e) {
         return this.fail(entry, new TypeError(`sluice: api.${entry.method} returned a value that cannot be sent: ${(e as Error).message}`))
       }
@@ -402,22 +393,29 @@ class HostConnection implements Connection {
   }
 
   /**
-   * Sends a call's value (a handler's result, or a generator's return after its yields). Throws, sending
-   * nothing, when it cannot be sent. With live refs in it, the call lives (settles) until each has ended.
+   * Sends a handler's result. Throws, sending nothing, when it cannot be sent. With live refs in it, the call
+   * lives (settles) until each has ended.
    */
-  private answer(entry: Call, t: 'result' | 'return', value: unknown): void {
+  private answer(entry: Call, value: unknown): void {
     const live: number[] = []
-    this.outbox.push({ t, id: entry.id, value: this.refs.encode(value, live) })
-    if (t === 'return') this.outbox.flush()
+    this.outbox.push({ t: 'result', id: entry.id, value: this.refs.encode(value, live) })
     entry.answered(live)
-    for (const ref of live) {
-      this.refs.watch(ref, () => {
-        entry.released(ref)
-        this.retire(entry)
-      })
-    }
+    for (const ref of live) this.watch(entry, ref)
   }
 
+  /** Ref `ref` in the call's result (or in its stream's return value) keeps the call settling until it ends. */
+  private watch(entry: Call, ref: number): void {
+    this.refs.watch(ref, () => {
+      entry.released(ref)
+      this.retire(entry)
+    })
+  }
+
+  /**
+   * A stream call: its result is its iterable, sent as a ref (`{ v: null, r: [[[], 'iterable', ref]] }`), and
+   * the call settles until that stream ends. Its first window (`w`) is granted at once, inside the call's
+   * context, so the generator's body and every step after it see getContext().
+   */
   private beginStream(entry: Call, iterable: AsyncIterable<unknown>): void {
     this.callCount--
     this.streamCount++
@@ -431,14 +429,36 @@ class HostConnection implements Connection {
       void closeIterator(() => iterable[Symbol.asyncIterator]()).then(() => this.finish(entry, entry.reason))
       return
     }
-    startStream(entry, iterable, {
-      maxCredit: this.settings.limits.maxCredit,
-      outbox: this.outbox,
-      push: (v) => this.refs.pushItem('yield', entry.id, v),
-      returned: (v) => this.answer(entry, 'return', v),
-      fail: (e) => this.fail(entry, e),
-      finish: (reason) => this.finish(entry, reason),
-    })
+    let iterator: AsyncIterator<unknown>
+    try {
+      iterator = contextStore.run(entry, () => iterable[Symbol.asyncIterator]())
+    } catch (e) {
+      return this.fail(entry, e)
+    }
+    const ref = this.refs.exportStream(callSource(entry, iterator), () => this.finish(entry, entry.reason))
+    entry.streamRef = ref
+    this.outbox.push({ t: 'result', id: entry.id, value: { v: null, r: [[[], 'iterable', ref]] } })
+    entry.answered([ref])
+    this.refs.watch(ref, (end) => this.streamEnded(entry, ref, end))
+    contextStore.run(entry, () => this.refs.pull(ref, entry.window))
+  }
+
+  /**
+   * The call's stream ended: it returned (the live values in its return value keep the call settling), it
+   * failed (reported like a handler's throw), or its reader cancelled it.
+   */
+  private streamEnded(entry: Call, ref: number, end: RefEnd): void {
+    for (const held of end.held ?? []) {
+      entry.adopt(held)
+      this.watch(entry, held)
+    }
+    if (end.error === undefined) entry.released(ref)
+    else if (entry.state !== 'closed') {
+      const e = end.error
+      if (end.failed === true && !(e instanceof AbortError) && !isAbort(e)) this.settings.onError?.(e, { peer: this.peer, method: entry.method, kind: 'handler' })
+      entry.cancel(isAbort(e) ? new AbortError('aborted by the host', e.value) : e)
+    }
+    this.retire(entry)
   }
 
   /** Sends the error (unless the client already gave up on this call), closes the call and finishes it. */
@@ -449,37 +469,25 @@ class HostConnection implements Connection {
       this.outbox.flush()
       if (!(e instanceof AbortError) && !isAbort(e)) this.settings.onError?.(e, { peer: this.peer, method: entry.method, kind: 'handler' })
     }
-    const reason = isAbort(e) ? new AbortError('aborted by the host', e.value) : e
-    entry.cancel(reason)
-    if (entry.stream !== undefined) {
-      // The stream may have failed to encode a yield while its generator sits suspended: end it properly.
-      const { iterator } = entry.stream
-      void closeIterator(() => iterator).then(() => this.finish(entry, reason))
-    } else {
-      this.finish(entry, reason)
-    }
+    entry.cancel(isAbort(e) ? new AbortError('aborted by the host', e.value) : e)
+    this.finish(entry, entry.reason)
   }
 
   /**
    * The client or the connection gave up on `entry`. Aborts its signal and runs its onClose hooks at once; a
-   * running generator is then ended, and a settling call's live values are ended with it.
+   * settling call's live values (its stream, if it is a stream call) are ended with it.
    */
   private cancel(entry: Call, reason: Error): void {
     if (entry.state === 'settling') {
       const live = entry.liveRefs()
       entry.cancel(reason)
-      for (const ref of live) this.refs.end(ref, reason)
+      // The client cancelled the call, so it already stopped reading its stream: only the other values hear it.
+      for (const ref of live) this.refs.end(ref, reason, ref !== entry.streamRef)
       return this.retire(entry)
     }
-    if (entry.done || !entry.cancel(reason)) return
-    if (entry.stream !== undefined) {
-      entry.stream.credit.wake()
-      const { iterator } = entry.stream
-      // return() queues behind a pending next(): the generator's finally runs once it reaches its next yield,
-      // or at once if the aborted signal makes its pending await reject.
-      void closeIterator(() => iterator).then(() => this.finish(entry, reason))
-    }
-    // A plain call finishes when its handler settles; the signal already told it to stop.
+    // A running handler hears it through its signal and finishes when it settles; a stream it then returns is
+    // ended unstarted (see beginStream).
+    entry.cancel(reason)
   }
 
   /** The handler or generator has stopped. The call is forgotten once it is also closed (see retire). */
@@ -517,7 +525,7 @@ class HostConnection implements Connection {
   private postFailed(frame: HostToClientFrame, error: unknown): void {
     const failure = new TypeError(`sluice: a value could not be sent: ${(error as Error)?.message ?? String(error)}`)
     this.settings.onError?.(failure, { peer: this.peer, kind: 'handler' })
-    if (frame.t === 'yield' || frame.t === 'result' || frame.t === 'return') {
+    if (frame.t === 'result') {
       const entry = this.entries.get(frame.id)
       if (entry !== undefined && !entry.done) return this.fail(entry, failure)
       this.outbox.push({ t: 'error', id: frame.id, error: serializeError(failure, this.settings.dev) })

@@ -3,12 +3,12 @@
  * `api.a.b(...args)` into a `call` frame and hands back a `RemoteCall`.
  */
 import { dispose } from '../shared/dispose.js'
-import { decode, decodeItems, encode } from '../shared/codec.js'
+import { decode, encode } from '../shared/codec.js'
 import { AbortError, DisconnectedError } from '../shared/errors.js'
 import { DEFAULT_FLOW, type Flow, type FlowOptions, flowOptions } from '../shared/flow/window.js'
 import { Outbox } from '../shared/outbox.js'
 import { type Port, type PortLike, toPort } from '../shared/port.js'
-import type { HostToClientFrame, RefFrame, RefKind } from '../shared/protocol.js'
+import type { Encoded, HostToClientFrame, RefFrame, RefKind } from '../shared/protocol.js'
 import { RefTable } from '../shared/refs/table.js'
 import { Arrivals, frameHold } from '../shared/refs/arrivals.js'
 import { blobImports } from '../shared/refs/blobs.js'
@@ -104,16 +104,11 @@ export class ClientConnection {
     const link: CallLink = {
       method,
       flow: this.flow,
-      credit: (n) => {
-        if (!this.calls.has(id)) return
-        // Acks leave at once, not with the batch: the host can refill while this side is still reading the
-        // rest of its window, so producing and consuming overlap instead of taking turns.
-        this.outbox.push({ t: 'credit', id, n })
-        this.outbox.flush()
-      },
       cancel: () => {
         this.liveMarkers.delete(id)
-        if (this.calls.delete(id)) this.outbox.push({ t: 'cancel', id })
+        this.calls.delete(id)
+        // Before its result, or while its stream runs: the host ends the call, and the stream with it.
+        this.outbox.push({ t: 'cancel', id })
         // A value still receiving a Blob's bytes is not delivered now: stop its transfers, not read them out.
         this.arrivals.drop(id, new AbortError(`sluice: api.${method}() was cancelled while a Blob it sent was arriving`))
       },
@@ -125,7 +120,7 @@ export class ClientConnection {
     const onAbort = () => {
       // After the call settled, the host still holds the live values it returned until they end: aborting
       // the call's signal ends them too (a returned ReadableStream, a Channel), as it would a fetch body.
-      if (live && !this.calls.has(id)) this.outbox.push({ t: 'cancel', id })
+      if (live && !this.calls.has(id) && !call.open) this.outbox.push({ t: 'cancel', id })
       call.abort(new AbortError(`sluice: api.${method}() was aborted`, signal?.reason), true)
     }
     if (this.closedWith !== undefined) {
@@ -171,28 +166,13 @@ export class ClientConnection {
     switch (f.t) {
       case 'result': {
         // { t: 'result', id, value }
+        const ref = streamOf(f.value)
+        if (ref !== undefined) return this.stream(f.id, ref)
         const call = this.settle(f.id, f.value)
         if (call === undefined) return this.drop(f.value)
         const before = blobImports()
         const value = this.decode(f.value)
         return this.inOrder(f.id, call, before, value, (v) => call.onResult(v))
-      }
-      case 'yield': {
-        // { t: 'yield', id, items, enc? }
-        const call = this.calls.get(f.id)
-        const before = blobImports()
-        if (call !== undefined) this.inOrder(f.id, call, before, decodeItems(f, this.readRef), (items) => call.onYield(items), true)
-        // A cancelled call's late items may still carry live values the host holds for us: take them and end them.
-        else if (f.enc !== undefined) for (const item of decodeItems(f, this.readRef)) dispose(item)
-        return
-      }
-      case 'return': {
-        // { t: 'return', id, value }
-        const call = this.settle(f.id, f.value)
-        if (call === undefined) return this.drop(f.value)
-        const before = blobImports()
-        const value = this.decode(f.value)
-        return this.inOrder(f.id, call, before, value, (v) => call.onReturn(v))
       }
       case 'error': {
         // { t: 'error', id, error }
@@ -218,17 +198,40 @@ export class ClientConnection {
   private readonly readRef = (kind: RefKind, id: number, at?: unknown): unknown => this.refs.import(kind, id, at)
 
   /**
+   * Call `id` answered with its stream, ref `ref`: the call reads it itself. Its yields and its end arrive as
+   * that ref's `ref-push` and `ref-end` frames; the `w` items of its first window are already granted.
+   */
+  private stream(id: number, ref: number): void {
+    const after = this.liveMarkers.get(id)
+    const call = this.settle(id)
+    // Cancelled here before the answer came: the host was told, and ends the stream itself.
+    if (call === undefined) return
+    this.refs.importWith(
+      ref,
+      call.onStream({
+        pull: (n) => {
+          // Grants leave at once, not with the batch: the host can refill while this side is still reading the
+          // rest of its window, so producing and consuming overlap instead of taking turns.
+          this.outbox.push({ t: 'ref-pull', ref, n })
+          this.outbox.flush()
+        },
+        forget: () => this.refs.forget(ref),
+        returned: (value) => {
+          if (typeof value === 'object' || typeof value === 'function') if (value !== null) after?.()
+        },
+      }),
+    )
+  }
+
+  /**
    * Delivers a call's value in frame order. A Blob or File from the host arrives as a real Blob here: a value
    * that brought one in (`blobImports()` grew while decoding it) is delivered once its bytes are all read, and
    * every later frame of that call waits its turn behind it (refs/arrivals.ts, as for values inside refs).
    */
-  private inOrder<T>(id: number, call: RemoteCall, before: number, value: T, deliver: (value: T) => void, items = false): void {
+  private inOrder<T>(id: number, call: RemoteCall, before: number, value: T, deliver: (value: T) => void): void {
     const blobs = blobImports() !== before
-    // Yields nobody will read (the call is awaited) are dropped at once: their Blobs' transfers are cancelled.
-    if (!this.arrivals.busy(id) && (!blobs || (items && call.dropsYields))) return deliver(value)
+    if (!this.arrivals.busy(id) && !blobs) return deliver(value)
     const fail = (e: unknown): void => call.onError(e)
-    // Yields: each one holding a Blob waits for its bytes alone; the plain ones before it are not held up.
-    if (blobs && items) return this.arrivals.addItems(id, value as unknown[], deliver as (items: unknown[]) => void, fail)
     const outcome = { value: value as unknown }
     this.arrivals.add(id, blobs ? [outcome] : undefined, () => deliver(outcome.value as T), fail)
   }
@@ -303,6 +306,14 @@ export class ClientConnection {
   stats(): { calls: number; refs: number; posts: number } {
     return { calls: this.calls.size, refs: this.refs.size(), posts: this.outbox.posts }
   }
+}
+
+/** The ref of a stream call's stream, when `value` is one: an `iterable` ref alone at the top level. */
+function streamOf(value: Encoded): number | undefined {
+  const slots = (value as { r?: unknown } | null)?.r
+  if (!Array.isArray(slots) || slots.length !== 1) return undefined
+  const slot = slots[0] as unknown[]
+  return Array.isArray(slot) && Array.isArray(slot[0]) && slot[0].length === 0 && slot[1] === 'iterable' && typeof slot[2] === 'number' ? slot[2] : undefined
 }
 
 /** Runs `fn` at the next animation frame, or after 50 ms if none comes first (a hidden window draws no frames). */

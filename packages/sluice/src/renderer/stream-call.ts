@@ -2,34 +2,43 @@
  * One remote call, seen from the client: at once a promise (of the handler's result, or the generator's return
  * value) and an async iterable (of the generator's yields).
  *
+ * A stream call answers with its stream as a ref (an `iterable` at the top level of its `result`). The call
+ * reads it through the same consumer queue as every other stream (shared/flow/queue.ts, an `Inbound`), whose
+ * first window the client already granted in its `call` frame (`w`). Its `ref-end` carries the return value.
+ *
  * ============================================================================================================
  * Modes
  * ============================================================================================================
  * - iterate: `for await` (or `[Symbol.asyncIterator]()`) was used first. Yields are queued for the iterator;
  *   `await` still gives the return value once the stream ends.
- * - await: `then` was used first. Nobody will read the yields, so they are dropped and acknowledged as they
+ * - await: `then` was used first. Nobody will read the yields, so they are dropped and granted back as they
  *   arrive, letting the generator run to its `return`.
- * - idle: neither yet. Yields queue up to the host's credit window, then the generator waits.
- *
- * ============================================================================================================
- * Credit
- * ============================================================================================================
- * The client is the consumer of the stream's window (shared/flow/window.ts): it grants credit back once it has
- * consumed half its window, at once when its reader waits on an empty queue, and grows the window while it
- * keeps up.
+ * - idle: neither yet. Yields queue up to the first window, then the generator waits.
  */
 import { dispose } from '../shared/dispose.js'
 import { AbortError } from '../shared/errors.js'
-import { type Flow, Window } from '../shared/flow/window.js'
+import type { Flow } from '../shared/flow/window.js'
+import { Inbound } from '../shared/flow/queue.js'
+import type { LiveRef } from '../shared/refs/live.js'
 import type { StreamCall } from '../shared/types.js'
 
 export interface CallLink {
   readonly method: string
   readonly flow: Flow
-  credit(n: number): void
+  /** Tells the host the call is cancelled (a `cancel` frame); called at most once, while the call is open. */
   cancel(): void
   /** Called once when the call stops being open, however that happened. */
   closed(): void
+}
+
+/** What the call's stream needs of its connection once the host sent it (client.ts makes one per stream call). */
+export interface StreamLink {
+  /** Grants the host `n` more items (a `ref-pull`). */
+  pull(n: number): void
+  /** The reader gave up: forget the ref here (the call's `cancel` frame tells the host). */
+  forget(): void
+  /** The stream returned `value`: it may hold live values, which an abort of the call's signal still ends. */
+  returned(value: unknown): void
 }
 
 interface Observer {
@@ -46,9 +55,9 @@ type Waiter = { resolve: (r: IteratorResult<unknown>) => void; reject: (e: unkno
 const noop = () => {}
 
 export class RemoteCall implements StreamCall<unknown, unknown> {
-  private items: unknown[] = []
-  private head = 0
-  private readonly window: Window
+  /** The call's stream, once the host answered with one. */
+  private stream: Inbound<unknown> | undefined
+  /** A `next()` made before the host answered. */
   private waiter: Waiter | undefined
   private mode: 'idle' | 'iterate' | 'await' = 'idle'
   private state: 'open' | 'returned' | 'failed' | 'cancelled' = 'open'
@@ -64,9 +73,6 @@ export class RemoteCall implements StreamCall<unknown, unknown> {
   private held: { value: unknown } | undefined
 
   constructor(private readonly link: CallLink) {
-    this.window = new Window(link.flow, (n) => {
-      if (this.state === 'open') link.credit(n)
-    })
     this.result = new Promise((resolve, reject) => {
       this.settleResolve = resolve
       this.rejectResult = reject
@@ -86,13 +92,8 @@ export class RemoteCall implements StreamCall<unknown, unknown> {
     return this.state === 'open'
   }
 
-  /** The call is awaited, not iterated: its yields are dropped as they arrive (their Blobs need not be read). */
-  get dropsYields(): boolean {
-    return this.mode === 'await' || this.state !== 'open'
-  }
-
   // -------------------------------------------------------------------------------------------------------------
-  // Frames from the host
+  // From the host
   // -------------------------------------------------------------------------------------------------------------
 
   onResult(value: unknown): void {
@@ -103,32 +104,50 @@ export class RemoteCall implements StreamCall<unknown, unknown> {
     this.wakeWaiter()
   }
 
-  onYield(items: unknown[]): void {
-    // Items nobody will read still end what is live in them (a stream's source, a channel, a callback).
-    if (this.state !== 'open') return disposeAll(items, 0)
-    if (this.mode === 'await') {
-      disposeAll(items, 0)
-      return this.link.credit(items.length)
+  /**
+   * The host answered with a stream: returns the ref that reads it, for the connection's ref table. Its frames
+   * (`ref-push`, `ref-end`) reach this call through it.
+   */
+  onStream(link: StreamLink): LiveRef {
+    const stream = new Inbound<unknown>(
+      {
+        pull: (n) => link.pull(n),
+        cancel: () => link.forget(),
+      },
+      this.link.flow,
+      this.link.flow.initialWindow,
+    )
+    this.stream = stream
+    if (this.mode === 'await') stream.discard()
+    const waiter = this.waiter
+    this.waiter = undefined
+    if (waiter !== undefined) stream.next().then(waiter.resolve, waiter.reject)
+    return {
+      kind: 'iterable',
+      uncounted: true,
+      get discards() {
+        return stream.discarding
+      },
+      push: (items) => stream.push(items),
+      ended: (error, hasError, value) => {
+        stream.end(hasError, error, value)
+        if (hasError) return this.onError(error)
+        if (this.state !== 'open') return dispose(value)
+        link.returned(value)
+        this.leave('returned')
+        this.resolveResult(value)
+      },
+      end: noop,
+      revoke: noop,
+      close: (error) => this.disconnect(error),
     }
-    for (const item of items) this.items.push(item)
-    if (this.waiter !== undefined && this.head < this.items.length) {
-      const waiter = this.waiter
-      this.waiter = undefined
-      waiter.resolve({ value: this.take(), done: false })
-    }
-  }
-
-  onReturn(value: unknown): void {
-    if (this.state !== 'open') return
-    this.leave('returned')
-    this.resolveResult(value)
-    this.wakeWaiter()
   }
 
   onError(error: unknown): void {
     if (this.state !== 'open') return
     this.leave('failed')
     this.error = error
+    this.stream?.end(true, error)
     this.rejectResult(error)
     this.wakeWaiter()
   }
@@ -145,12 +164,7 @@ export class RemoteCall implements StreamCall<unknown, unknown> {
     }
     if (this.mode === 'idle') {
       this.mode = 'await'
-      const unread = this.items.length - this.head
-      disposeAll(this.items, this.head)
-      this.items = []
-      this.head = 0
-      const owed = unread + this.window.takeOwed()
-      if (owed > 0 && this.state === 'open') this.link.credit(owed)
+      this.stream?.discard()
     }
     return this.result.then(onfulfilled, onrejected)
   }
@@ -237,16 +251,15 @@ export class RemoteCall implements StreamCall<unknown, unknown> {
   /**
    * Ends the call here at once (the client never waits for the host) and tells the host. The awaited result
    * rejects with `error`; the iterator ends quietly after `cancel()` or `break`, and rejects with `error` when
-   * an AbortSignal did it (as a fetch body does).
+   * an AbortSignal did it (as a fetch body does). Whatever is already queued is dropped: iteration ends now.
    */
   abort(error: Error, iteratorThrows: boolean): void {
+    const rejectWith = iteratorThrows ? { error } : undefined
     if (this.state !== 'open') {
       // The host already finished, but the reader gave up first: iteration ends now, whatever is still queued
       // (and what is live inside it is ended; the host holds those refs for us until we do), and a return value
       // nobody has awaited yet gives way to the cancel, so the outcome never depends on timing.
-      disposeAll(this.items, this.head)
-      this.items = []
-      this.head = 0
+      this.stream?.cancel(error, rejectWith)
       if (this.held !== undefined) {
         dispose(this.held.value, error)
         this.held = undefined
@@ -259,9 +272,7 @@ export class RemoteCall implements StreamCall<unknown, unknown> {
     this.link.cancel()
     this.leave(iteratorThrows ? 'failed' : 'cancelled')
     this.error = error
-    disposeAll(this.items, this.head)
-    this.items = []
-    this.head = 0
+    this.stream?.cancel(error, rejectWith)
     this.rejectResult(error)
     this.wakeWaiter()
   }
@@ -277,25 +288,13 @@ export class RemoteCall implements StreamCall<unknown, unknown> {
   // -------------------------------------------------------------------------------------------------------------
 
   private next(): Promise<IteratorResult<unknown, undefined>> {
-    if (this.head < this.items.length) return Promise.resolve({ value: this.take(), done: false })
-    if (this.state === 'open') {
-      // Starvation rule: the reader is waiting, so hand back every credit consumed so far.
-      this.window.starved()
-      return new Promise((resolve, reject) => (this.waiter = { resolve, reject }))
-    }
+    if (this.stream !== undefined) return this.stream.next()
+    // Before the host answered: wait for its answer.
+    if (this.state === 'open') return new Promise((resolve, reject) => (this.waiter = { resolve, reject }))
     return this.ending()
   }
 
-  private take(): unknown {
-    const item = this.items[this.head++]
-    if (this.head === this.items.length) {
-      this.items = []
-      this.head = 0
-    }
-    this.window.consume(item, this.items.length - this.head)
-    return item
-  }
-
+  /** How iteration ends for a call that has no stream: it failed, was cancelled, or answered a plain value. */
   private ending(): Promise<IteratorResult<unknown, undefined>> {
     if (this.state === 'failed') return Promise.reject(this.error)
     if (this.plain) {
@@ -311,24 +310,16 @@ export class RemoteCall implements StreamCall<unknown, unknown> {
 
   private wakeWaiter(): void {
     const waiter = this.waiter
-    if (waiter === undefined || this.head < this.items.length) return
+    if (waiter === undefined) return
     this.waiter = undefined
     this.ending().then(waiter.resolve, waiter.reject)
-  }
-}
-
-/** Items from `from` on that will never be read. Plain data (the usual case) costs a type check each. */
-function disposeAll(items: unknown[], from: number): void {
-  for (let i = from; i < items.length; i++) {
-    const item = items[i]
-    if (typeof item === 'object' && item !== null) dispose(item)
   }
 }
 
 /**
  * The link of a call made before the page knew which connection serves it (a namespace routed to another
  * process, see routes.ts): the RemoteCall exists at once, and `bind()` plugs in the real link when the call is
- * sent. Until then no item can arrive, so nothing is granted; a cancel before then means it is never sent.
+ * sent. A cancel before then means it is never sent.
  */
 export class DeferredLink implements CallLink {
   private target: CallLink | undefined
@@ -346,10 +337,6 @@ export class DeferredLink implements CallLink {
   bind(target: CallLink): RemoteCall {
     this.target = target
     return this.call
-  }
-
-  credit(n: number): void {
-    this.target?.credit(n)
   }
 
   cancel(): void {

@@ -1,5 +1,5 @@
 import { mustPostNow } from './codec.js'
-import type { Encoded, Envelope, Frame, Items } from './protocol.js'
+import type { Encoded, Envelope, Frame, Items, RefPushFrame } from './protocol.js'
 import type { Schedule } from './schedule.js'
 
 export interface OutboxOptions {
@@ -30,9 +30,9 @@ export interface OutboxOptions {
 /**
  * Coalesces outgoing frames into one postMessage per flush, per port.
  *
- * Ordering invariant: frames leave in exactly the order they were pushed, and yields of one stream that are
- * pushed back to back share one `yield` frame. A terminal frame (`return`, `error`) is pushed after its
- * stream's pending yields, so it can never overtake them.
+ * Ordering invariant: frames leave in exactly the order they were pushed, and items of one stream that are
+ * pushed back to back share one `ref-push` frame. A stream's `ref-end` is pushed after its pending items, so
+ * it can never overtake them.
  */
 export class Outbox {
   private frames: Frame[] = []
@@ -57,31 +57,29 @@ export class Outbox {
   }
 
   /**
-   * Adds one plain item (already a snapshot, see codec.ts copyItem) to stream `id`: the hot path, with no
+   * Adds one plain item (already a snapshot, see codec.ts copyItem) to stream `ref`: the hot path, with no
    * wrapper per item. `shared`: it holds binary by reference and must leave now.
    */
-  pushPlainItem(tag: 'yield' | 'ref-push', id: number, value: unknown, shared: boolean): void {
+  pushPlainItem(ref: number, value: unknown, shared: boolean): void {
     if (this.closed) return
-    this.itemsFrame(tag, id).items.push(value)
+    this.itemsFrame(ref).items.push(value)
     if (shared) return this.flush()
     this.added(1, this.options.itemSchedule ?? this.options.schedule)
   }
 
-  /** The frame the next item of stream `id` goes into: the last one when it is that stream's, else a new one. */
-  private itemsFrame(tag: 'yield' | 'ref-push', id: number): Items {
+  /** The frame the next item of stream `ref` goes into: the last one when it is that stream's, else a new one. */
+  private itemsFrame(ref: number): Items {
     const last = this.frames[this.frames.length - 1]
-    if (last !== undefined && last.t === tag && (tag === 'yield' ? (last as { id: number }).id : (last as { ref: number }).ref) === id) {
-      return last as Items
-    }
-    const frame = tag === 'yield' ? ({ t: 'yield', id, items: [] } as Items) : ({ t: 'ref-push', ref: id, items: [] } as Items)
-    this.frames.push(frame as Frame)
+    if (last !== undefined && last.t === 'ref-push' && last.ref === ref) return last
+    const frame: RefPushFrame = { t: 'ref-push', ref, items: [] }
+    this.frames.push(frame)
     return frame
   }
 
-  /** Adds one item to stream `id`, extending the last frame when it is the same stream's `yield` or `ref-push`. */
-  pushItem(tag: 'yield' | 'ref-push', id: number, item: Encoded): void {
+  /** Adds one item to stream `ref`, extending the last frame when it is the same stream's `ref-push`. */
+  pushItem(ref: number, item: Encoded): void {
     if (this.closed) return
-    const frame = this.itemsFrame(tag, id)
+    const frame = this.itemsFrame(ref)
     if (item.m !== undefined || item.r !== undefined) {
       const extra: Omit<Encoded, 'v'> = {}
       if (item.m !== undefined) extra.m = item.m

@@ -4,7 +4,7 @@
  * Every postMessage carries one `Envelope`: an array of frames, in order. Batching is therefore free at the
  * framing level, and a receiver handles frames strictly in array order.
  *
- * Perspective rule: a frame is named by what its *sender* does (`call`, `yield`, `credit`, ...). Every id in a
+ * Perspective rule: a frame is named by what its *sender* does (`call`, `ref-push`, `ref-pull`, ...). Every id in a
  * frame is chosen by the side that created the thing it names (calls by the client, refs by whoever sent them),
  * so ids never collide across directions.
  *
@@ -12,7 +12,7 @@
  */
 
 /** Protocol version, carried by nothing today; bumped when a frame changes shape. */
-export const PROTOCOL_VERSION = 1
+export const PROTOCOL_VERSION = 2
 
 /** A call id (client-chosen, unique per connection while the call is live). Positive safe integer. */
 export type CallId = number
@@ -73,18 +73,14 @@ export interface CallFrame {
   id: CallId
   path: string[]
   args: Encoded
-  /** The credit a stream call starts with, if not the default 64: the client's initial window. */
+  /**
+   * The credit a stream call starts with, if not the default 64: the client's initial window. When the result
+   * is a stream (an async iterable at the top level), its first `w` items are granted without a `ref-pull`.
+   */
   w?: number
 }
 
-/** The client has consumed `n` more items of stream `id`: the host may send `n` more. */
-export interface CreditFrame {
-  t: 'credit'
-  id: CallId
-  n: number
-}
-
-/** The client no longer wants call or stream `id`. */
+/** The client no longer wants call `id`, nor the live values its result holds (its stream, if it is one). */
 export interface CancelFrame {
   t: 'cancel'
   id: CallId
@@ -94,27 +90,17 @@ export interface CancelFrame {
 // Host to client
 // ---------------------------------------------------------------------------------------------------------------
 
-/** A non-stream call resolved with `value`. */
+/**
+ * Call `id` resolved with `value`. A stream call's value is an `iterable` ref at the top level (`v: null`,
+ * `r: [[[], 'iterable', ref]]`): its items follow as `ref-push`, and its return value in `ref-end`.
+ */
 export interface ResultFrame {
   t: 'result'
   id: CallId
   value: Encoded
 }
 
-/** Stream `id` produced `items`, in order (one frame may carry many yields). */
-export interface YieldFrame extends Items {
-  t: 'yield'
-  id: CallId
-}
-
-/** Stream `id` finished with the generator's return `value`. */
-export interface ReturnFrame {
-  t: 'return'
-  id: CallId
-  value: Encoded
-}
-
-/** Call or stream `id` failed. */
+/** Call `id` failed before it answered. (A stream that fails after its result ends with `ref-end`'s `error`.) */
 export interface ErrorFrame {
   t: 'error'
   id: CallId
@@ -196,11 +182,15 @@ export interface RefAckFrame {
   e?: Record<number, WireError>
 }
 
-/** A stream ref ended: normally (no `error`), or with `error`. Sent by either side; the other stops at once. */
+/**
+ * A stream ref ended: normally (no `error`), or with `error`. Sent by either side; the other stops at once. An
+ * async iterable's producer sends its return value in `value` (a generator call's `await` resolves with it).
+ */
 export interface RefEndFrame {
   t: 'ref-end'
   ref: number
   error?: WireError
+  value?: Encoded
   /** Set when the receiver ended it (a cancel), as opposed to the producer finishing. */
   cancel?: true
 }
@@ -216,10 +206,10 @@ export interface EventFrame {
 export type RefFrame = RefCallFrame | RefResultFrame | RefReleaseFrame | RefSettleFrame | RefPushFrame | RefBytesFrame | RefPullFrame | RefAckFrame | RefEndFrame
 
 /** Frames a client sends. */
-export type ClientToHostFrame = CallFrame | CreditFrame | CancelFrame | RefFrame
+export type ClientToHostFrame = CallFrame | CancelFrame | RefFrame
 
 /** Frames a host sends. */
-export type HostToClientFrame = ResultFrame | YieldFrame | ReturnFrame | ErrorFrame | ProtocolErrorFrame | EventFrame | RefFrame
+export type HostToClientFrame = ResultFrame | ErrorFrame | ProtocolErrorFrame | EventFrame | RefFrame
 
 export type Frame = ClientToHostFrame | HostToClientFrame
 
@@ -229,11 +219,8 @@ export type Envelope = Frame[]
 /** Every frame tag, in docs/protocol.md order. A test checks this list against the doc's headings. */
 export const FRAME_TAGS = [
   'call',
-  'credit',
   'cancel',
   'result',
-  'yield',
-  'return',
   'error',
   'protocol-error',
   'ref-call',

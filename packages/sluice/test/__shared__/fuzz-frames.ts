@@ -92,7 +92,6 @@ const items = fc.array(plain, { maxLength: 8 })
 
 const frame: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 6, arbitrary: fc.record({ t: fc.constant('call'), id: callId, path, args: encoded }) },
-  { weight: 3, arbitrary: fc.record({ t: fc.constant('credit'), id: callId, n: count }) },
   { weight: 3, arbitrary: fc.record({ t: fc.constant('cancel'), id: callId }) },
   { weight: 2, arbitrary: fc.record({ t: fc.constant('ref-call'), ref: refId, call: callId, args: encoded }) },
   { weight: 2, arbitrary: fc.record({ t: fc.constant('ref-result'), call: callId, value: encoded, error: wireError }, { requiredKeys: ['t', 'call'] }) },
@@ -103,9 +102,10 @@ const frame: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ t: fc.constant('ref-bytes'), ref: refId, bytes: fc.oneof(fc.uint8Array({ maxLength: 64 }), junk) }) },
   { weight: 2, arbitrary: fc.record({ t: fc.constant('ref-ack'), ref: refId, n: count, v: fc.oneof(junk, fc.dictionary(fc.constantFrom('0', '1', '7', '-1', 'x'), encoded)), e: fc.oneof(junk, fc.dictionary(fc.constantFrom('0', '1'), wireError)) }, { requiredKeys: ['t', 'ref', 'n'] }) },
   { weight: 3, arbitrary: fc.record({ t: fc.constant('ref-end'), ref: refId, error: wireError, cancel: fc.constant(true) }, { requiredKeys: ['t', 'ref'] }) },
+  { weight: 1, arbitrary: fc.record({ t: fc.constant('ref-end'), ref: refId, value: encoded }, { requiredKeys: ['t', 'ref'] }) },
   {
     weight: 1,
-    arbitrary: fc.record({ t: fc.constantFrom('result', 'yield', 'return', 'error', 'protocol-error', 'event', 'hello', '__proto__', ''), id: callId, value: encoded, items, error: wireError, name: fc.string({ maxLength: 4 }) }),
+    arbitrary: fc.record({ t: fc.constantFrom('result', 'yield', 'return', 'credit', 'error', 'protocol-error', 'event', 'hello', '__proto__', ''), id: callId, value: encoded, items, error: wireError, name: fc.string({ maxLength: 4 }) }),
   },
   { weight: 1, arbitrary: fc.oneof(junk, fc.record({ t: junk })) },
 )

@@ -68,10 +68,11 @@ const cases: Case[] = [
       s.attacker.send([call(1, ['count'], { v: [10_000] })])
       await until(() => s.host.stats().streams === 1, 'one open stream')
     },
-    attempt: () => [{ t: 'credit', id: 1, n: 1000 }],
+    // The stream is the host's first ref on this connection: ref -1.
+    attempt: () => [{ t: 'ref-pull', ref: -1, n: 1000 }],
     perEnvelope: 1000,
-    isAnswer: isProtocolError('credit'),
-    pattern: /credit.*(limit is 256|maxCredit)/,
+    isAnswer: isProtocolError('ref-pull'),
+    pattern: /ref-pull: more than 256 credits outstanding/,
   },
 ]
 

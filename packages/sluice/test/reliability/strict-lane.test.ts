@@ -124,7 +124,7 @@ describe('crash 2, stream form: a yield that can no longer be delivered', () => 
       const port = lane.port()
       const page = rawPeer(port)
       page.send([{ t: 'call', id: 1, path: ['lingeringStream'], args: { v: [] } }])
-      await page.next((f) => f.t === 'yield' && f.id === 1)
+      await page.next((f) => f.t === 'ref-push')
       if (how === 'cancel') page.send([{ t: 'cancel', id: 1 }])
       else port.close()
       await until(async () => (await lane.probe()).streamsMade === 1, 'the generator to yield after the abort')

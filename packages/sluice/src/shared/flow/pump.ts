@@ -16,7 +16,23 @@ export interface OutboundLink {
   push(value: unknown): void
   /** Posts what was pushed so far. */
   flush(): void
-  end(error?: unknown): void
+  /** The source finished; `value` is what its iterator returned (undefined for a ReadableStream). */
+  end(value: unknown): void
+  /** The source failed, or one of its items could not be sent. */
+  fail(error: unknown): void
+}
+
+export interface OutboundOptions {
+  /** The most credit the consumer may have granted and not yet used (limits.maxCredit). */
+  maxCredit: number
+  /**
+   * The most credit it uses at once (a blob's chunks: one byte window of this side's flow). A grant past it is
+   * accepted (up to `maxCredit`) but the excess is dropped: an honest reader gets it back by the starvation
+   * rule, and one that grants without reading cannot make this side read far ahead.
+   */
+  hold?: number
+  /** Told once, when the source has stopped for good: it ended, it failed, or its cancel() settled. */
+  stopped?: () => void
 }
 
 /**
@@ -41,29 +57,29 @@ export class BatchRule {
 export class Outbound {
   private readonly credit: Credit
   private readonly batch = new BatchRule()
+  private readonly hold: number
   private pumping = false
   private done = false
 
   constructor(
     private readonly source: Source,
     private readonly link: OutboundLink,
-    maxCredit: number,
-    /**
-     * The most credit it uses at once (a blob's chunks: one byte window of this side's flow). A grant past it is
-     * accepted (up to `maxCredit`) but the excess is dropped: an honest reader gets it back by the starvation
-     * rule, and one that grants without reading cannot make this side read far ahead.
-     */
-    private readonly hold = Infinity,
+    private readonly options: OutboundOptions,
   ) {
-    this.credit = new Credit(0, maxCredit)
+    this.credit = new Credit(0, options.maxCredit)
+    this.hold = options.hold ?? Infinity
   }
 
-  /** Returns false when the consumer granted more than `maxCredit` outstanding. */
+  /**
+   * The consumer granted `n` more. Returns false when that passes `maxCredit` outstanding. The first grant
+   * starts the pump, which then stays in the async context it started in (a host's call context: the host
+   * makes a stream call's first grant, from the call's `w`, inside it).
+   */
   grant(n: number): boolean {
     if (this.done) return true
     if (!this.credit.grant(n)) return false
     if (this.credit.available > this.hold) this.credit.available = this.hold
-    void this.pump()
+    if (!this.pumping) void this.pump()
     return true
   }
 
@@ -71,19 +87,37 @@ export class Outbound {
   cancel(reason: unknown): void {
     if (this.done) return
     this.done = true
+    this.credit.wake()
+    let cancelled: unknown
     try {
-      void Promise.resolve(this.source.cancel(reason)).catch(() => {})
+      cancelled = this.source.cancel(reason)
     } catch {
       // A source whose cancel throws is still cancelled as far as we are concerned.
     }
+    void Promise.resolve(cancelled)
+      .catch(() => {})
+      .then(() => this.stopped())
+  }
+
+  private stopped(): void {
+    const fn = this.options.stopped
+    if (fn === undefined) return
+    this.options.stopped = undefined
+    fn()
   }
 
   private async pump(): Promise<void> {
-    if (this.pumping) return
     this.pumping = true
+    const { credit, source, link } = this
     try {
-      while (!this.done && this.credit.take()) {
-        const step = await this.source.next()
+      for (;;) {
+        if (this.done) return
+        if (!credit.take()) {
+          // Parked, not returned: the pump keeps the async context it was started in.
+          await credit.wait()
+          continue
+        }
+        const step = await source.next()
         if (this.done) {
           // Cancelled while the source was producing this item: nobody will read it.
           if (step.done !== true) dispose(step.value)
@@ -91,22 +125,22 @@ export class Outbound {
         }
         if (step.done) {
           this.done = true
-          this.link.end()
+          link.end(step.value)
+          this.stopped()
           return
         }
-        this.link.push(step.value)
-        if (this.batch.sentOne(this.credit.available)) this.link.flush()
+        link.push(step.value)
+        if (this.batch.sentOne(credit.available)) link.flush()
       }
     } catch (e) {
       if (this.done) return
       this.done = true
+      link.fail(e)
       // The source may be fine and only its item unsendable (a symbol, say): stop it too, so its finally runs.
       void Promise.resolve()
-        .then(() => this.source.cancel(e))
+        .then(() => source.cancel(e))
         .catch(() => {})
-      this.link.end(e)
-    } finally {
-      this.pumping = false
+        .then(() => this.stopped())
     }
   }
 }

@@ -5,9 +5,10 @@
  * ============================================================================================================
  * Credit invariant
  * ============================================================================================================
- * Nothing is granted until something first reads, so an unread stream costs nothing. After that the window
- * decides each grant. The queue refuses items beyond what it granted (`push` returns false): a producer that
- * ignores credit is a protocol error, not a way to fill this process's memory.
+ * Nothing is granted until something first reads, so an unread stream costs nothing; except a stream call's
+ * stream, whose first window the client granted in its `call` frame (`granted`). After that the window decides
+ * each grant. The queue refuses items beyond what it granted (`push` returns false): a producer that ignores
+ * credit is a protocol error, not a way to fill this process's memory.
  */
 import { dispose } from '../dispose.js'
 import { type Flow, Window } from './window.js'
@@ -30,12 +31,22 @@ export class Inbound<T> {
   private error: unknown
   private failed = false
   private cancelled = false
+  /** What the producer's iterator returned, given with the last `{ done: true }`. */
+  private returned: unknown = undefined
+  /** Nobody will read: items are dropped as they arrive, and granted back at once (see discard). */
+  discarding = false
 
   constructor(
     private readonly link: InboundLink,
     flow: Flow,
+    /** Credit the producer already holds (a stream call's `w`): its first items need no `pull`. */
+    granted = 0,
   ) {
     this.window = new Window(flow, (n) => this.pull(n))
+    if (granted > 0) {
+      this.started = true
+      this.receivable = granted
+    }
   }
 
   get done(): boolean {
@@ -47,6 +58,11 @@ export class Inbound<T> {
     if (this.done) return true
     if (items.length > this.receivable) return false
     this.receivable -= items.length
+    if (this.discarding) {
+      for (const item of items) dispose(item)
+      this.pull(items.length)
+      return true
+    }
     for (const item of items) this.items.push(item)
     const waiter = this.waiter
     if (waiter !== undefined && this.head < this.items.length) {
@@ -56,24 +72,28 @@ export class Inbound<T> {
     return true
   }
 
-  /** The producer finished (or failed with `error`). Queued items are still delivered first. */
-  end(failed: boolean, error?: unknown): void {
+  /**
+   * The producer finished (or failed with `error`); `value` is what its iterator returned. Queued items are
+   * still delivered first.
+   */
+  end(failed: boolean, error?: unknown, value?: unknown): void {
     if (this.done) return
     this.ended = true
     this.failed = failed
     this.error = error
+    this.returned = value
     const waiter = this.waiter
     if (waiter !== undefined && this.head >= this.items.length) {
       this.waiter = undefined
       if (failed) waiter.reject(error)
-      else waiter.resolve({ value: undefined, done: true })
+      else waiter.resolve({ value: value as undefined, done: true })
     }
   }
 
   next(): Promise<IteratorResult<T, undefined>> {
     if (this.head < this.items.length) return Promise.resolve({ value: this.take(), done: false })
-    if (this.cancelled) return Promise.resolve({ value: undefined, done: true })
-    if (this.ended) return this.failed ? Promise.reject(this.error) : Promise.resolve({ value: undefined, done: true })
+    if (this.cancelled) return this.failed ? Promise.reject(this.error) : Promise.resolve({ value: undefined, done: true })
+    if (this.ended) return this.failed ? Promise.reject(this.error) : Promise.resolve({ value: this.returned as undefined, done: true })
     if (!this.started) {
       this.started = true
       this.pull(this.window.size)
@@ -83,18 +103,51 @@ export class Inbound<T> {
     return new Promise((resolve, reject) => (this.waiter = { resolve, reject }))
   }
 
-  /** The consumer gave up: tell the producer, and end here at once. Items nobody will read are disposed. */
-  cancel(reason?: unknown): void {
-    if (this.done) return
+  /**
+   * The consumer gave up: tell the producer (unless it already ended), and end here at once, even if items are
+   * still queued. Items nobody will read are disposed. `rejectWith`: the reader's pending and later `next()`
+   * reject with it (an aborted signal) instead of ending quietly (a `break`, a `cancel()`).
+   */
+  cancel(reason?: unknown, rejectWith?: { error: unknown }): void {
+    if (this.cancelled) return
+    const tell = !this.ended
     this.cancelled = true
+    if (rejectWith !== undefined) {
+      this.failed = true
+      this.error = rejectWith.error
+    } else {
+      this.failed = false
+    }
     const dropped = this.items.slice(this.head)
     this.items = []
     this.head = 0
     for (const item of dropped) dispose(item, reason)
-    this.link.cancel(reason)
+    if (tell) this.link.cancel(reason)
     const waiter = this.waiter
     this.waiter = undefined
-    waiter?.resolve({ value: undefined, done: true })
+    if (waiter === undefined) return
+    if (rejectWith !== undefined) waiter.reject(rejectWith.error)
+    else waiter.resolve({ value: undefined, done: true })
+  }
+
+  /**
+   * Nobody will read this stream (its call is awaited, not iterated): what is queued and what arrives from now on
+   * is dropped, and its credit given back at once, so the producer runs to its end.
+   */
+  discard(): void {
+    if (this.discarding) return
+    this.discarding = true
+    const dropped = this.items.slice(this.head)
+    this.items = []
+    this.head = 0
+    for (const item of dropped) dispose(item)
+    const owed = dropped.length + this.window.takeOwed()
+    if (owed > 0) this.pull(owed)
+  }
+
+  /** Nothing more will be read from it: it was cancelled, or it ended and every item was taken. */
+  get finished(): boolean {
+    return this.cancelled || (this.ended && this.head >= this.items.length)
   }
 
   private pull(n: number): void {

@@ -3,7 +3,7 @@
  *
  * A Blob or File from the host travels as a `blob` ref (blobs.ts): the value that holds it arrives at once, its
  * bytes after, under the blob's own byte window. A client hands out real Blobs, so every value the host sends
- * it (a call's result, yield or return, a nested promise's value, a stream's items, a channel's values and
+ * it (a call's result, a stream's items and return value, a nested promise's value, a stream's items, a channel's values and
  * acks, a callback's arguments, a function call's answer) goes through one step, "materialize, then deliver":
  *
  * - the frame is decoded when it arrives, in wire order, so the refs inside it exist before any frame about
@@ -195,6 +195,8 @@ export function frameHold(onError: (error: unknown) => void): (table: RefTable) 
             return false
         }
         const busy = arrivals.busy(key)
+        // Items nobody will read (an awaited stream call) are dropped at once: their Blobs' transfers are cancelled.
+        if (!busy && frame.t === 'ref-push' && table.discards(frame.ref)) return false
         const encoded = valuesWithRefs(frame)
         if (encoded === undefined && !busy) return false
         // A frame about a ref that is gone (late items after a cancel) is ignored as before, undecoded.
@@ -232,6 +234,7 @@ function valuesWithRefs(frame: RefFrame): object[] | undefined {
       return frame.enc !== undefined ? [frame] : undefined
     case 'ref-settle':
     case 'ref-result':
+    case 'ref-end':
       return withRefs(frame.value) ? [frame.value!] : undefined
     case 'ref-call':
       return withRefs(frame.args) ? [frame.args] : undefined

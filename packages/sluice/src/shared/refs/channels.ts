@@ -15,7 +15,7 @@ import type { LiveRef, RefContext } from './live.js'
 
 function link(ctx: RefContext, id: number): ChannelLink {
   return {
-    push: (value) => ctx.pushItem('ref-push', id, value),
+    push: (value) => ctx.pushItem(id, value),
     pushBytes: (bytes) => {
       // The codec's rule for stream items: small or partial views are copied, the rest posted at once.
       if (!sendsByReference(bytes)) {

@@ -1,8 +1,9 @@
 /**
  * ReadableStreams and async iterables by reference, both ways. The exporter reads its source only while the
  * importer has granted credit (an Outbound: flow/pump.ts); the importer queues what arrives and grants by the
- * window policy (an Inbound: flow/queue.ts). Ends with `ref-end` from the producer (done, or failed), or from
- * the consumer (`cancel: true`).
+ * window policy (an Inbound: flow/queue.ts). Ends with `ref-end` from the producer (done, with an iterator's
+ * return value; or failed), or from the consumer (`cancel: true`). A generator call's stream is one of these
+ * too: the host exports it (table.ts `exportStream`), and the client reads it through its RemoteCall.
  */
 import { BLOB_CHUNK } from '../blob.js'
 import { Inbound } from '../flow/queue.js'
@@ -18,21 +19,53 @@ export class ExportedStream implements LiveRef {
     private readonly id: number,
     readonly kind: 'readable' | 'iterable' | 'blob',
     source: Source,
+    /** Told once its source has stopped for good (ended, failed, or its cancel() settled). */
+    stopped?: () => void,
+    /** Counted by its owner, not against the table's limits (a host's stream call). */
+    readonly uncounted?: boolean,
   ) {
     this.out = new Outbound(
       source,
       {
-        push: (value) => ctx.pushItem('ref-push', id, value),
+        push: (value) => ctx.pushItem(id, value),
         flush: () => ctx.outbox.flush(),
-        end: (error) => {
-          ctx.forget(id)
-          ctx.outbox.push(error === undefined ? { t: 'ref-end', ref: id } : { t: 'ref-end', ref: id, error: ctx.wireError(error) })
+        end: (value) => this.finish(value),
+        fail: (error) => {
+          ctx.forget(id, { error, failed: true })
+          ctx.outbox.push({ t: 'ref-end', ref: id, error: ctx.wireError(error) })
         },
       },
-      ctx.maxCredit,
-      // A blob's chunks are 256 KiB each: at most one byte window of them in flight, whatever the reader grants.
-      kind === 'blob' ? Math.max(1, Math.floor(ctx.flow.maxWindowBytes / BLOB_CHUNK)) : Infinity,
+      {
+        maxCredit: ctx.maxCredit,
+        // A blob's chunks are 256 KiB each: at most one byte window of them in flight, whatever the reader grants.
+        hold: kind === 'blob' ? Math.max(1, Math.floor(ctx.flow.maxWindowBytes / BLOB_CHUNK)) : Infinity,
+        stopped,
+      },
     )
+  }
+
+  /** The source ended: an iterator's return value (if any) travels in the `ref-end`, with its own live refs. */
+  private finish(value: unknown): void {
+    const { ctx, id } = this
+    if (this.kind !== 'iterable' || value === undefined) {
+      ctx.forget(id, {})
+      ctx.outbox.push({ t: 'ref-end', ref: id })
+      return
+    }
+    const held: number[] = []
+    let encoded
+    try {
+      encoded = ctx.encode(value, held)
+    } catch (e) {
+      const error = new TypeError(`sluice: the stream's return value cannot be sent: ${(e as Error).message}`)
+      ctx.forget(id, { error, failed: true })
+      ctx.outbox.push({ t: 'ref-end', ref: id, error: ctx.wireError(error) })
+      return
+    }
+    ctx.forget(id, { held })
+    ctx.outbox.push({ t: 'ref-end', ref: id, value: encoded })
+    // The stream's end (its return value) must not wait behind the batch timer: its reader is waiting for it.
+    ctx.outbox.flush()
   }
 
   pull(n: number): boolean {
@@ -44,14 +77,15 @@ export class ExportedStream implements LiveRef {
     this.out.cancel(error ?? new Error('sluice: the reader cancelled'))
   }
 
-  end(reason: unknown): void {
-    this.ctx.forget(this.id)
+  /** Ends it from this side; `tell`: send the reader a `ref-end` (not when the reader is the one who gave up). */
+  end(reason: unknown, tell = true): void {
+    this.ctx.forget(this.id, { error: reason })
     this.out.cancel(reason)
-    this.ctx.outbox.push({ t: 'ref-end', ref: this.id, error: this.ctx.wireError(reason) })
+    if (tell) this.ctx.outbox.push({ t: 'ref-end', ref: this.id, error: this.ctx.wireError(reason) })
   }
 
   revoke(reason: unknown): void {
-    this.ctx.forget(this.id)
+    this.ctx.forget(this.id, { error: reason })
     this.out.cancel(reason)
   }
 
@@ -61,7 +95,7 @@ export class ExportedStream implements LiveRef {
 
   /** postMessage refused one of its `ref-push` frames: stop the source, and tell the reader why. */
   failed(error: unknown, wire: ReturnType<RefContext['wireError']>): void {
-    this.ctx.forget(this.id)
+    this.ctx.forget(this.id, { error, failed: true })
     this.out.cancel(error)
     this.ctx.outbox.push({ t: 'ref-end', ref: this.id, error: wire })
   }
@@ -94,8 +128,8 @@ export class ImportedStream implements LiveRef {
     return this.in.push(items)
   }
 
-  ended(error: unknown, hasError: boolean): void {
-    this.in.end(hasError, error)
+  ended(error: unknown, hasError: boolean, value?: unknown): void {
+    this.in.end(hasError, error, value)
   }
 
   end(): void {}
@@ -111,6 +145,8 @@ export function streamSource(kind: 'readable' | 'iterable', value: unknown): Sou
   return kind === 'readable' ? readerSource((value as ReadableStream<unknown>).getReader()) : iteratorSource((value as AsyncIterable<unknown>)[Symbol.asyncIterator]())
 }
 
+/** What an async iterator is read through. */
+
 export function readerSource(reader: ReadableStreamDefaultReader<unknown>): Source {
   return {
     next: () => reader.read() as Promise<IteratorResult<unknown>>,
@@ -118,7 +154,7 @@ export function readerSource(reader: ReadableStreamDefaultReader<unknown>): Sour
   }
 }
 
-function iteratorSource(iterator: AsyncIterator<unknown>): Source {
+export function iteratorSource(iterator: AsyncIterator<unknown>): Source {
   return {
     next: () => iterator.next(),
     cancel: () => iterator.return?.(),

@@ -33,7 +33,8 @@ import type { Encoded, RefFrame, RefKind, WireError } from '../protocol.js'
 import { deserializeError, serializeError } from '../wire-error.js'
 import { ChannelRef } from './channels.js'
 import { ExportedFunction, ImportedFunction, RemoteCalls } from './functions.js'
-import type { LiveRef, RefContext } from './live.js'
+import type { Source } from '../flow/pump.js'
+import type { LiveRef, RefContext, RefEnd } from './live.js'
 import { ExportedObservable, importedObservable } from './observables.js'
 import { ExportedPromise, ImportedPromise } from './promises.js'
 import { ExportedStream, ImportedStream, streamSource } from './streams.js'
@@ -100,7 +101,7 @@ export class RefTable implements RefContext {
   /** Exported functions by identity: the same function sent again keeps its id. */
   private readonly exportedFns = new WeakMap<Function, number>()
   /** Who wants to know when an exported ref ends (a call whose result holds it, see main/call.ts). */
-  private readonly watchers = new Map<number, () => void>()
+  private readonly watchers = new Map<number, (end: RefEnd) => void>()
   private readonly limits: RefLimits
   private readonly calls: RemoteCalls
   closedWith: Error | undefined
@@ -174,10 +175,10 @@ export class RefTable implements RefContext {
   }
 
   /** Encodes one stream item into the outbox: plain data on the allocation-free path, the rest in full. */
-  pushItem(tag: 'yield' | 'ref-push', id: number, value: unknown): void {
+  pushItem(id: number, value: unknown): void {
     const copy = copyItem(value, this.limits.maxValueNodes)
-    if (copy !== NEEDS_ENCODING) return this.outbox.pushPlainItem(tag, id, copy, copyItemShared())
-    this.outbox.pushItem(tag, id, this.encode(value))
+    if (copy !== NEEDS_ENCODING) return this.outbox.pushPlainItem(id, copy, copyItemShared())
+    this.outbox.pushItem(id, this.encode(value))
   }
 
   decode(value: Encoded): unknown {
@@ -231,14 +232,14 @@ export class RefTable implements RefContext {
     return serializeError(e, this.options.withStack)
   }
 
-  forget(id: number): void {
+  forget(id: number, end: RefEnd = {}): void {
     const map = this.mine(id) ? this.exported : this.imported
     const entry = map.get(id)
     if (entry === undefined) return
     map.delete(id)
-    this.counts[BUCKET[entry.kind]!]--
+    if (entry.uncounted !== true) this.counts[BUCKET[entry.kind]!]--
     this.holder?.forgot(id, entry.kind)
-    if (map === this.exported) this.ended(id)
+    if (map === this.exported) this.ended(id, end)
     this.changed()
   }
 
@@ -250,27 +251,56 @@ export class RefTable implements RefContext {
   // Watching exported refs (a call lives as long as the live values it returned)
   // -------------------------------------------------------------------------------------------------------------
 
-  /** Calls `fn` once when exported ref `id` ends, for whatever reason (at once if it already has). */
-  watch(id: number, fn: () => void): void {
-    if (!this.exported.has(id)) return fn()
+  /** Calls `fn` once when exported ref `id` ends, for whatever reason (at once if it already has), with how. */
+  watch(id: number, fn: (end: RefEnd) => void): void {
+    if (!this.exported.has(id)) return fn({})
     const before = this.watchers.get(id)
-    this.watchers.set(id, before === undefined ? fn : () => (before(), fn()))
+    this.watchers.set(id, before === undefined ? fn : (end) => (before(end), fn(end)))
   }
 
-  private ended(id: number): void {
+  private ended(id: number, end: RefEnd): void {
     const fn = this.watchers.get(id)
     if (fn === undefined) return
     this.watchers.delete(id)
-    fn()
+    fn(end)
   }
 
   /**
-   * Ends exported ref `id` now, from this side, and tells the peer: the call that returned it was cancelled.
-   * A stream ends with `reason` as its error, a channel closes, a promise rejects, a function is forgotten (the
-   * peer's later calls to it fail).
+   * Ends exported ref `id` now, from this side: the call that returned it was cancelled. A stream ends with
+   * `reason` as its error, a channel closes, a promise rejects, a function is forgotten (the peer's later calls
+   * to it fail). `tell`: send the peer the end too (not when the peer is the one who cancelled).
    */
-  end(id: number, reason: unknown): void {
-    this.exported.get(id)?.end(reason)
+  end(id: number, reason: unknown, tell = true): void {
+    this.exported.get(id)?.end(reason, tell)
+  }
+
+  /**
+   * Exports a host's stream call's iterable: like any iterable ref, but counted by the call (under
+   * `maxStreams`), not against `maxRefStreams`, and `stopped` once its generator has really stopped (its
+   * `finally` ran). The caller grants its first window (the `call` frame's `w`) with `pull`.
+   */
+  exportStream(source: Source, stopped: () => void): number {
+    if (this.closedWith !== undefined) throw this.closedWith
+    const id = this.nextId
+    this.nextId += this.step
+    this.exported.set(id, new ExportedStream(this, id, 'iterable', source, stopped, true))
+    return id
+  }
+
+  /** Grants exported stream `id` `n` items of credit, as a `ref-pull` would. */
+  pull(id: number, n: number): void {
+    this.exported.get(id)?.pull?.(n)
+  }
+
+  /**
+   * Imports stream `id` into a LiveRef of the caller's (a client's RemoteCall reads its call's stream itself),
+   * uncounted. Throws a ProtocolError for an id that is not the peer's or already in use.
+   */
+  importWith(id: number, entry: LiveRef): void {
+    if (!isInt(id) || this.mine(id)) throw new ProtocolError(`bad ref id ${String(id)}`)
+    if (this.closedWith !== undefined) throw this.closedWith
+    if (this.imported.has(id)) throw new ProtocolError(`ref ${id} is already in use`)
+    this.imported.set(id, entry)
   }
 
   /** Throws when one more ref of `kind` would pass its limit on this connection. */
@@ -284,6 +314,7 @@ export class RefTable implements RefContext {
   }
 
   private add(map: Map<number, LiveRef>, id: number, entry: LiveRef): void {
+    // (uncounted entries are added by exportStream and importWith, never here)
     map.set(id, entry)
     this.counts[BUCKET[entry.kind]!]++
   }
@@ -482,10 +513,11 @@ export class RefTable implements RefContext {
         return
       }
       case 'ref-end': {
-        // { t: 'ref-end', ref, error?, cancel? }
+        // { t: 'ref-end', ref, error?, value?, cancel? }
         if (!isInt(frame.ref)) throw new ProtocolError('ref-end: ref must be an integer')
-        const entry = this.mine(frame.ref) ? this.exported.get(frame.ref) : this.imported.get(frame.ref)
-        if (entry === undefined) return
+        const mine = this.mine(frame.ref)
+        const entry = mine ? this.exported.get(frame.ref) : this.imported.get(frame.ref)
+        if (entry === undefined) return frame.value === undefined ? undefined : this.endLate((frame.value as { r?: unknown } | null)?.r !== undefined, () => this.decode(frame.value!))
         // A channel's abort value is checked with this connection's limits before anything else happens.
         const abort = (frame.error as WireError | undefined)?.abort
         if (entry.kind === 'channel' && abort !== undefined) {
@@ -495,9 +527,23 @@ export class RefTable implements RefContext {
             throw new ProtocolError(`ref-end: the abort value of channel ${frame.ref}: ${(e as Error).message}`)
           }
         }
-        this.forget(frame.ref)
         const hasError = frame.error !== undefined
-        entry.ended(hasError ? deserializeError(frame.error!) : undefined, hasError)
+        const error = hasError ? deserializeError(frame.error!) : undefined
+        // An iterable's return value: only its producer sends one, and never with an error.
+        let value: unknown
+        if (frame.value !== undefined) {
+          if (mine || hasError || entry.kind !== 'iterable') throw new ProtocolError(`ref-end: ref ${frame.ref} cannot end with a value`)
+          try {
+            value = this.decode(frame.value)
+          } catch (e) {
+            this.forget(frame.ref)
+            entry.ended(new ProtocolError(`sluice: ref-end: ${(e as Error).message}`), true)
+            throw new ProtocolError(`ref-end: ${(e as Error).message}`)
+          }
+        }
+        // The peer ended one of ours: it cancelled it (a reader giving up), which its watcher hears as an error.
+        this.forget(frame.ref, mine ? { error: error ?? new AbortError('sluice: the reader cancelled the stream') } : {})
+        entry.ended(error, hasError, value)
         return
       }
       default:
@@ -524,6 +570,11 @@ export class RefTable implements RefContext {
   /** @internal Whether ref `id` is live here (a frame about any other is ignored, undecoded). */
   has(id: number): boolean {
     return (this.mine(id) ? this.exported : this.imported).has(id)
+  }
+
+  /** @internal Whether imported ref `id` drops what arrives (its items' Blobs need not be read first). */
+  discards(id: number): boolean {
+    return this.imported.get(id)?.discards === true
   }
 
   /** @internal Forgets what `decodeEarly` kept for `encoded` (its value is delivered another way). */
@@ -589,6 +640,11 @@ export class RefTable implements RefContext {
       }
       case 'ref-settle':
         return this.outbox.push({ t: 'ref-settle', ref: frame.ref, error: wire })
+      case 'ref-end':
+        // A return value that could not be sent: the refs in it never reached the peer.
+        if (frame.value === undefined) return
+        for (const slot of frame.value.r ?? []) this.exported.get(slot[2])?.revoke(error)
+        return this.outbox.push({ t: 'ref-end', ref: frame.ref, error: wire })
       case 'ref-result':
         return this.outbox.push({ t: 'ref-result', call: frame.call, error: wire })
       case 'ref-call':
@@ -612,7 +668,7 @@ export class RefTable implements RefContext {
     this.counts.refs = this.counts.channels = this.counts.streams = 0
     for (const [id, entry] of exported) {
       entry.close(error)
-      this.ended(id)
+      this.ended(id, { error })
     }
     for (const entry of imported) entry.close(error)
     this.calls.close(error)
