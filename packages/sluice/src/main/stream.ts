@@ -20,7 +20,7 @@
  * flush at once. The outbox never reorders, so the client sees every yield before the end of its stream.
  */
 import { dispose } from '../shared/dispose.js'
-import { isObservable } from '../shared/refs/observables.js'
+import { isObservable } from '../shared/observable-like.js'
 import type { Outbox } from '../shared/outbox.js'
 import { Credit } from '../shared/flow/credit.js'
 import { BatchRule } from '../shared/flow/pump.js'
