@@ -310,6 +310,25 @@ describe.each(pairs)('keyed Broadcast over $name', (factory) => {
   })
 })
 
+describe.each(pairs)('unkeyed Broadcast over $name', (factory) => {
+  it('a handler that throws after subscribe() leaves no channel in the broadcast; a sent one stays until it closes', async () => {
+    await using pair = await factory.make()
+    const peer = pair.connect()
+    await expect(peer.api.unkeyed.subscribeThenThrow()).rejects.toThrow(/no ticks today/)
+    await expect(peer.api.unkeyed.subscribeThenThrow()).rejects.toThrow(/no ticks today/)
+    expect(await peer.api.unkeyed.size()).toBe(0)
+    const channel = await peer.api.unkeyed.subscribe()
+    expect(await peer.api.unkeyed.size()).toBe(1) // held from the moment it was sent, before the page listens
+    const got: number[] = []
+    channel.listen((n) => void got.push(n))
+    await expect.poll(() => peer.api.unkeyed.send(7)).toBe(1)
+    await expect.poll(() => got).toContain(7)
+    await channel.close()
+    await expect.poll(() => peer.api.unkeyed.size()).toBe(0)
+    await pair.waitFor((s) => s.streams === 0 && s.calls === 0 && s.refs === 0)
+  })
+})
+
 describe('new Broadcast({ maxKeyLength })', () => {
   it('is honoured for string keys, leaves number keys alone, and must be a positive integer', () => {
     const b = new Broadcast<number>({ maxKeyLength: 4 })

@@ -134,6 +134,22 @@ class Subscriber<T, K> implements AsyncIterableIterator<BroadcastMessage<T, K>> 
   }
 }
 
+/**
+ * One unkeyed subscriber: a channel that joins its broadcast when its end is sent to a page (bound to a
+ * connection), not when `subscribe()` makes it. One never sent (its handler threw after subscribing) is never
+ * held; one sent leaves when it closes (its page closed it or went away, or `close()`).
+ */
+class FeedChannel<T> extends Channel<never, T> {
+  constructor(private readonly joined: (channel: FeedChannel<T>) => void) {
+    super()
+  }
+
+  override bind(link: Parameters<Channel['bind']>[0]): void {
+    super.bind(link)
+    if (!this.closed) this.joined(this)
+  }
+}
+
 /** The largest `window` a subscription may ask for: the default `flow.maxWindow`. */
 const MAX_WINDOW = 4096
 
@@ -152,11 +168,12 @@ export type BroadcastKey = string | number
  *   at most its `window`, and a subscription nobody reads holds nothing.
  *
  * The unkeyed form stays for dashboards: `subscribe()` opens a channel per client and `send(value)` delivers to
- * every channel with room (a client without room misses that value, silently).
+ * every channel with room (a client without room misses that value, silently). A channel joins when its end
+ * is sent to a page, so one never sent (its handler threw) is never held.
  * @see sluice/docs/primitives.md#broadcast
  */
 export class Broadcast<T, K extends BroadcastKey = string> {
-  private readonly channels = new Set<Channel<never, T>>()
+  private readonly channels = new Set<FeedChannel<T>>()
   private readonly topics = new Map<K, Topic<T, K>>()
   /** Topics without subscribers, least recently used first (a Map keeps insertion order). */
   private readonly idle = new Map<K, Topic<T, K>>()
@@ -285,8 +302,7 @@ export class Broadcast<T, K extends BroadcastKey = string> {
   }
 
   private subscribeChannel(): ChannelEnd<never, T> {
-    const channel = new Channel<never, T>()
-    this.channels.add(channel)
+    const channel = new FeedChannel<T>((c) => this.channels.add(c))
     channel.onClose(() => this.channels.delete(channel))
     return channel.client
   }
