@@ -68,6 +68,14 @@ describe('module boundaries', () => {
     }
   })
 
+  it('the value layer and the stream driver import no ref kind: refs/ builds on codec.ts, not the reverse', () => {
+    // codec.ts decides what travels by reference; each refs/<kind>.ts implements one kind on top of it. A shape
+    // predicate both need (isObservable) lives beside the codec (shared/observable-like.ts), not in a kind.
+    for (const m of all.filter((x) => x.file === 'shared/codec.ts' || x.file === 'main/stream.ts')) {
+      for (const spec of m.imports) expect(spec, `${m.file} imports ${spec}`).not.toMatch(/(^|\/)refs\//)
+    }
+  })
+
   it('nothing but the Electron wiring imports electron, and nothing but the Node entry imports a Node built-in', () => {
     for (const m of all) {
       for (const spec of m.imports) {

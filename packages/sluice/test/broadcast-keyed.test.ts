@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { Broadcast } from '../src/main/index.js'
 import type { BroadcastMessage } from '../src/shared/index.js'
 import { pairs, type Peer } from './__shared__/pairs.js'
 
@@ -245,5 +246,97 @@ describe.each(pairs)('keyed Broadcast over $name', (factory) => {
     await expect(peer.api.keyed.subscribe('W', { window: 4097 })).rejects.toThrow(/from 1 to 4096/)
     expect(await peer.api.add(1, 2)).toBe(3)
     await pair.waitFor((s) => s.streams === 0 && s.calls === 0 && s.refs === 0)
+  })
+
+  it('a string key longer than maxKeyLength (256 by default) is a RangeError for that page, and nothing is kept for it', async () => {
+    await using pair = await factory.make()
+    const peer = pair.connect()
+    const before = (await peer.api.keyed.probe()).keys
+    const long = 'k'.repeat(257)
+    await expect(peer.api.keyed.subscribe(long)).rejects.toThrow(RangeError)
+    await expect(peer.api.keyed.subscribe(long)).rejects.toThrow(/Broadcast\.subscribe\(\): the key is 257 characters long, over maxKeyLength \(256/)
+    await expect(peer.api.keyed.publish(long, 1)).rejects.toThrow(/Broadcast\.publish\(\): the key is 257 characters long, over maxKeyLength/)
+    // A megabyte of key, as a page could send: refused before it is held.
+    await expect(peer.api.keyed.publish('x'.repeat(1 << 20), 1)).rejects.toThrow(/1048576 characters long, over maxKeyLength/)
+    expect((await peer.api.keyed.probe()).keys).toBe(before)
+    // At the limit: accepted.
+    const max = 'm'.repeat(256)
+    expect(await peer.api.keyed.publish(max, 1)).toBe(1)
+    expect((await peer.api.keyed.probe([max])).last).toEqual([{ seq: 1, value: 1 }])
+    await pair.waitFor((s) => s.streams === 0 && s.calls === 0 && s.refs === 0)
+  })
+
+  it('a handler that throws after subscribe(key) leaves no subscriber in the topic', async () => {
+    await using pair = await factory.make()
+    const peer = pair.connect()
+    await expect(peer.api.keyed.subscribeThenThrow('T')).rejects.toThrow(/no quotes for T/)
+    await expect(peer.api.keyed.subscribeThenThrow('T')).rejects.toThrow(/no quotes for T/)
+    expect(await peer.api.keyed.probe(['T'])).toMatchObject({ counts: [0], subscribers: 0, queued: 0, last: [undefined] })
+    // Publishing to it queues nothing for a subscriber nobody can read, and the key is kept as an idle one.
+    await publishRange(peer, 'T', 1, 100)
+    expect(await peer.api.keyed.probe(['T'])).toMatchObject({ counts: [0], subscribers: 0, queued: 0, behind: 0 })
+    await pair.waitFor((s) => s.streams === 0 && s.calls === 0 && s.refs === 0)
+  })
+
+  it('a call cancelled while its handler is suspended after subscribe(key) holds no subscriber, then or after the handler returns', async () => {
+    await using pair = await factory.make()
+    const peer = pair.connect()
+    const call = peer.api.keyed.subscribeSlowly('G')
+    await pair.waitFor((s) => s.calls === 1) // the handler has subscribed and waits
+    await call.cancel()
+    // The handler is still suspended: nothing holds the subscription yet, and publishes queue nothing for it.
+    await publishRange(peer, 'G', 1, 100)
+    expect(await peer.api.keyed.probe(['G'])).toMatchObject({ counts: [0], subscribers: 0, queued: 0, behind: 0 })
+    // It returns the subscription into a cancelled call: disposed, never joined.
+    await peer.api.keyed.open('G')
+    await pair.waitFor((s) => s.streams === 0 && s.calls === 0 && s.refs === 0)
+    await peer.api.keyed.publish('G', 101)
+    expect(await peer.api.keyed.probe(['G'])).toMatchObject({ counts: [0], subscribers: 0, queued: 0, behind: 0 })
+  })
+
+  it('a slow handler’s subscription, once returned, delivers from its stream’s start', async () => {
+    await using pair = await factory.make()
+    const peer = pair.connect()
+    await peer.api.keyed.publish('R', 1)
+    const it = peer.api.keyed.subscribeSlowly('R')[Symbol.asyncIterator]()
+    await pair.waitFor((s) => s.calls === 1)
+    await peer.api.keyed.open('R')
+    await subscribed(peer, ['R'])
+    await peer.api.keyed.publish('R', 2)
+    expect(await take(it, 1)).toEqual([{ kind: 'value', key: 'R', seq: 2, value: 2 }])
+    await it.return!()
+    await pair.waitFor((s) => s.streams === 0 && s.calls === 0 && s.refs === 0)
+    expect((await peer.api.keyed.probe(['R'])).counts).toEqual([0])
+  })
+})
+
+describe.each(pairs)('unkeyed Broadcast over $name', (factory) => {
+  it('a handler that throws after subscribe() leaves no channel in the broadcast; a sent one stays until it closes', async () => {
+    await using pair = await factory.make()
+    const peer = pair.connect()
+    await expect(peer.api.unkeyed.subscribeThenThrow()).rejects.toThrow(/no ticks today/)
+    await expect(peer.api.unkeyed.subscribeThenThrow()).rejects.toThrow(/no ticks today/)
+    expect(await peer.api.unkeyed.size()).toBe(0)
+    const channel = await peer.api.unkeyed.subscribe()
+    expect(await peer.api.unkeyed.size()).toBe(1) // held from the moment it was sent, before the page listens
+    const got: number[] = []
+    channel.listen((n) => void got.push(n))
+    await expect.poll(() => peer.api.unkeyed.send(7)).toBe(1)
+    await expect.poll(() => got).toContain(7)
+    await channel.close()
+    await expect.poll(() => peer.api.unkeyed.size()).toBe(0)
+    await pair.waitFor((s) => s.streams === 0 && s.calls === 0 && s.refs === 0)
+  })
+})
+
+describe('new Broadcast({ maxKeyLength })', () => {
+  it('is honoured for string keys, leaves number keys alone, and must be a positive integer', () => {
+    const b = new Broadcast<number>({ maxKeyLength: 4 })
+    expect(b.publish('abcd', 1)).toBe(1)
+    expect(() => b.publish('abcde', 1)).toThrow(/the key is 5 characters long, over maxKeyLength \(4;/)
+    expect(() => b.subscribe('abcde')).toThrow(RangeError)
+    const byId = new Broadcast<number, number>({ maxKeyLength: 1 })
+    expect(byId.publish(1234567, 1)).toBe(1)
+    for (const bad of [0, -1, 1.5, Number.NaN]) expect(() => new Broadcast({ maxKeyLength: bad })).toThrow(/maxKeyLength must be a positive integer/)
   })
 })

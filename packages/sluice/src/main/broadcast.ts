@@ -22,7 +22,9 @@
  * Memory bound
  * ============================================================================================================
  * One topic per key: its seq counter, its latest value, its subscribers. A key with subscribers is always kept
- * (they are bounded by each connection's `maxStreams`). Keys without subscribers are kept in least-recently-
+ * (they are bounded by each connection's `maxStreams`: a subscription joins its topic only when its stream first
+ * reads it, so one that never became a stream, because its handler threw or its call was cancelled, holds
+ * nothing). A string key is at most `maxKeyLength` characters. Keys without subscribers are kept in least-recently-
  * used order (a publish, or the last subscriber leaving, uses it), at most `maxKeys`: past that the oldest is
  * forgotten, value and seq (a later publish starts it at seq 1 again). No subscriber can see a seq restart,
  * since a key with subscribers is never forgotten.
@@ -41,25 +43,41 @@ interface Topic<T, K> {
 
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined })
 
-/** One keyed subscription: the async iterator the stream driver reads. */
+/** What a subscriber needs from its broadcast: to join its key's topic, and to leave it. */
+interface Membership<T, K> {
+  join(sub: Subscriber<T, K>, key: K): Topic<T, K>
+  leave(sub: Subscriber<T, K>, topic: Topic<T, K>): void
+}
+
+/**
+ * One keyed subscription: the async iterator the stream driver reads.
+ *
+ * It joins its key's topic on the first `next()` (the stream driver's first pull, as soon as the handler's
+ * result is taken), not when `subscribe()` returns: a subscription nobody ever reads (its handler threw after
+ * subscribing, or its call was cancelled before returning it) never joins, so the topic never holds it.
+ */
 class Subscriber<T, K> implements AsyncIterableIterator<BroadcastMessage<T, K>> {
   /** Messages waiting for the driver's next `next()`: at most `window`. */
   queue: BroadcastMessage<T, K>[] = []
   /** The first seq this subscriber missed while behind; 0 while it is not behind. */
   missedFrom = 0
+  /** Its key's topic, from its first `next()` on. */
+  private topic: Topic<T, K> | undefined
   private waiting: ((step: IteratorResult<BroadcastMessage<T, K>>) => void) | undefined
   private done = false
 
   constructor(
-    private readonly topic: Topic<T, K>,
+    private readonly key: K,
     private readonly window: number,
-    private readonly left: (sub: Subscriber<T, K>) => void,
+    /** `{ last: true }`: start with the key's latest value, as of joining. */
+    private readonly startAtLast: boolean,
+    private readonly membership: Membership<T, K>,
   ) {}
 
   /** A publish: see the delivery invariant. */
   offer(seq: number, value: T): void {
     if (this.missedFrom > 0) return
-    const message: BroadcastMessage<T, K> = { kind: 'value', key: this.topic.key, seq, value }
+    const message: BroadcastMessage<T, K> = { kind: 'value', key: this.key, seq, value }
     const waiting = this.waiting
     if (waiting !== undefined) {
       this.waiting = undefined
@@ -70,6 +88,10 @@ class Subscriber<T, K> implements AsyncIterableIterator<BroadcastMessage<T, K>> 
 
   next(): Promise<IteratorResult<BroadcastMessage<T, K>>> {
     if (this.done) return Promise.resolve(DONE)
+    if (this.topic === undefined) {
+      const topic = (this.topic = this.membership.join(this, this.key))
+      if (this.startAtLast && topic.seq > 0) this.offer(topic.seq, topic.last as T)
+    }
     const message = this.take()
     if (message !== undefined) return Promise.resolve({ done: false, value: message })
     return new Promise((resolve) => (this.waiting = resolve))
@@ -91,7 +113,7 @@ class Subscriber<T, K> implements AsyncIterableIterator<BroadcastMessage<T, K>> 
     this.done = true
     this.queue = []
     this.missedFrom = 0
-    this.left(this)
+    if (this.topic !== undefined) this.membership.leave(this, this.topic)
     const waiting = this.waiting
     this.waiting = undefined
     waiting?.(DONE)
@@ -101,13 +123,30 @@ class Subscriber<T, K> implements AsyncIterableIterator<BroadcastMessage<T, K>> 
     if (this.queue.length > 0) return this.queue.shift()
     if (this.missedFrom === 0) return undefined
     // Catching up: the gap, then the latest value (the topic holds it: a key with subscribers is never forgotten).
-    const { key, seq, last } = this.topic
+    // Behind means joined: only a joined subscriber is offered anything.
+    const { key, seq, last } = this.topic!
     const from = this.missedFrom
     this.missedFrom = 0
     const latest: BroadcastMessage<T, K> = { kind: 'value', key, seq, value: last as T }
     if (from === seq) return latest
     this.queue.push(latest)
     return { kind: 'gap', key, from, to: seq - 1 }
+  }
+}
+
+/**
+ * One unkeyed subscriber: a channel that joins its broadcast when its end is sent to a page (bound to a
+ * connection), not when `subscribe()` makes it. One never sent (its handler threw after subscribing) is never
+ * held; one sent leaves when it closes (its page closed it or went away, or `close()`).
+ */
+class FeedChannel<T> extends Channel<never, T> {
+  constructor(private readonly joined: (channel: FeedChannel<T>) => void) {
+    super()
+  }
+
+  override bind(link: Parameters<Channel['bind']>[0]): void {
+    super.bind(link)
+    if (!this.closed) this.joined(this)
   }
 }
 
@@ -125,24 +164,35 @@ export type BroadcastKey = string | number
  *   `BroadcastMessage`s: `{ kind: 'value', key, seq, value }`, and `{ kind: 'gap', key, from, to }` when it fell
  *   behind (then the latest value follows). A `break` or `cancel()` unsubscribes.
  * - Memory: one latest value per key; keys without subscribers are forgotten past `maxKeys` (least recently
- *   used first); a stalled subscriber holds at most its `window`.
+ *   used first); a string key is at most `maxKeyLength` characters (default 256); a stalled subscriber holds
+ *   at most its `window`, and a subscription nobody reads holds nothing.
  *
  * The unkeyed form stays for dashboards: `subscribe()` opens a channel per client and `send(value)` delivers to
- * every channel with room (a client without room misses that value, silently).
+ * every channel with room (a client without room misses that value, silently). A channel joins when its end
+ * is sent to a page, so one never sent (its handler threw) is never held.
  * @see sluice/docs/primitives.md#broadcast
  */
 export class Broadcast<T, K extends BroadcastKey = string> {
-  private readonly channels = new Set<Channel<never, T>>()
+  private readonly channels = new Set<FeedChannel<T>>()
   private readonly topics = new Map<K, Topic<T, K>>()
   /** Topics without subscribers, least recently used first (a Map keeps insertion order). */
   private readonly idle = new Map<K, Topic<T, K>>()
   private readonly maxKeys: number
+  private readonly maxKeyLength: number
+  private readonly membership: Membership<T, K> = { join: (sub, key) => this.join(sub, key), leave: (sub, topic) => this.leave(sub, topic) }
 
-  /** `maxKeys`: how many keys without subscribers keep their latest value and seq (default 1000). */
-  constructor(options: { maxKeys?: number } = {}) {
-    const maxKeys = options.maxKeys ?? 1000
+  /**
+   * `maxKeys`: how many keys without subscribers keep their latest value and seq (default 1000).
+   * `maxKeyLength`: the longest string key, in characters (UTF-16 code units; default 256). A key is held as
+   * a Map key and travels in every message, and it often comes from the page: `maxKeys` bounds how many keys
+   * there are, this bounds how large each one is.
+   */
+  constructor(options: { maxKeys?: number; maxKeyLength?: number } = {}) {
+    const { maxKeys = 1000, maxKeyLength = 256 } = options
     if (!Number.isSafeInteger(maxKeys) || maxKeys < 0) throw new RangeError('sluice: new Broadcast(): maxKeys must be a non-negative integer')
+    if (!Number.isSafeInteger(maxKeyLength) || maxKeyLength < 1) throw new RangeError('sluice: new Broadcast(): maxKeyLength must be a positive integer')
     this.maxKeys = maxKeys
+    this.maxKeyLength = maxKeyLength
   }
 
   /**
@@ -150,7 +200,7 @@ export class Broadcast<T, K extends BroadcastKey = string> {
    * (up to its window), or, when it is behind, as part of the gap and the latest value it gets on reading again.
    */
   publish(key: K, value: T): number {
-    checkKey(key, 'publish')
+    this.checkKey(key, 'publish')
     const topic = this.topic(key)
     const seq = ++topic.seq
     topic.last = value
@@ -162,7 +212,9 @@ export class Broadcast<T, K extends BroadcastKey = string> {
   /**
    * Keyed: a subscription to `key`, to return from a handler; the client iterates `BroadcastMessage`s. With
    * `{ last: true }` it starts with the key's latest value. Throws a TypeError for a key that is not a string
-   * or a number (a key often comes from the page: it is checked here).
+   * or a number, and a RangeError for a string key longer than `maxKeyLength` (a key often comes from the page:
+   * it is checked here). The subscription joins the key when its stream first reads it, so one that is never
+   * read (the handler threw after subscribing, or its call was cancelled first) holds nothing.
    */
   subscribe(key: K, options?: BroadcastSubscribeOptions): AsyncIterable<BroadcastMessage<T, K>>
   /**
@@ -172,19 +224,15 @@ export class Broadcast<T, K extends BroadcastKey = string> {
   subscribe(): ChannelEnd<never, T>
   subscribe(key?: K, options: BroadcastSubscribeOptions = {}): AsyncIterable<BroadcastMessage<T, K>> | ChannelEnd<never, T> {
     if (key === undefined) return this.subscribeChannel()
-    checkKey(key, 'subscribe')
+    this.checkKey(key, 'subscribe')
     const window = options.window ?? 64
     // Capped like a stream's window (flow.maxWindow's default): a handler that passes a page's options through
     // must not let a stalled page pin an unbounded queue.
     if (!Number.isSafeInteger(window) || window < 1 || window > MAX_WINDOW) {
       throw new RangeError(`sluice: Broadcast.subscribe(): window must be an integer from 1 to ${MAX_WINDOW}`)
     }
-    const topic = this.topic(key)
-    this.idle.delete(key)
-    const sub = new Subscriber<T, K>(topic, window, (s) => this.leave(s, topic))
-    topic.subs.add(sub)
-    if (options.last === true && topic.seq > 0) sub.offer(topic.seq, topic.last as T)
-    return sub
+    // Nothing is held until the subscription is first read (see Subscriber): the topic is looked up then.
+    return new Subscriber<T, K>(key, window, options.last === true, this.membership)
   }
 
   /** Unkeyed: sends `value` to every channel subscriber with room; returns how many it reached. */
@@ -232,7 +280,10 @@ export class Broadcast<T, K extends BroadcastKey = string> {
     return { keys: this.topics.size, subscribers, queued, behind }
   }
 
-  /** Ends every subscription (keyed ones end normally on the client: its loop finishes) and forgets every key. */
+  /**
+   * Ends every subscription being read (keyed ones end normally on the client: its loop finishes) and forgets
+   * every key. A keyed subscription not read yet is not known here: when it is, it joins its key afresh.
+   */
   close(): void {
     for (const channel of [...this.channels]) channel.close()
     for (const topic of [...this.topics.values()]) for (const sub of [...topic.subs]) sub.end()
@@ -251,10 +302,17 @@ export class Broadcast<T, K extends BroadcastKey = string> {
   }
 
   private subscribeChannel(): ChannelEnd<never, T> {
-    const channel = new Channel<never, T>()
-    this.channels.add(channel)
+    const channel = new FeedChannel<T>((c) => this.channels.add(c))
     channel.onClose(() => this.channels.delete(channel))
     return channel.client
+  }
+
+  /** A subscription's first read: it joins its key (which stops being idle). */
+  private join(sub: Subscriber<T, K>, key: K): Topic<T, K> {
+    const topic = this.topic(key)
+    this.idle.delete(key)
+    topic.subs.add(sub)
+    return topic
   }
 
   private leave(sub: Subscriber<T, K>, topic: Topic<T, K>): void {
@@ -273,8 +331,13 @@ export class Broadcast<T, K extends BroadcastKey = string> {
       this.topics.delete(oldest)
     }
   }
-}
 
-function checkKey(key: unknown, method: string): void {
-  if (typeof key !== 'string' && typeof key !== 'number') throw new TypeError(`sluice: Broadcast.${method}(): the key must be a string or a number, not ${key === null ? 'null' : typeof key}`)
+  /** A key often comes from the page: its type and size are checked before it is kept or sent. */
+  private checkKey(key: unknown, method: string): void {
+    if (typeof key === 'number') return
+    if (typeof key !== 'string') throw new TypeError(`sluice: Broadcast.${method}(): the key must be a string or a number, not ${key === null ? 'null' : typeof key}`)
+    if (key.length > this.maxKeyLength) {
+      throw new RangeError(`sluice: Broadcast.${method}(): the key is ${key.length} characters long, over maxKeyLength (${this.maxKeyLength}; new Broadcast({ maxKeyLength }) sets it)`)
+    }
+  }
 }

@@ -3,9 +3,8 @@
  * a ref like any other (shared/refs/streams.ts): the flow engine (shared/flow/pump.ts) pulls it only while the
  * client has credit, and batches what it yields. This file adds what is particular to a call: its context.
  */
-import { isObservable } from '../shared/refs/observables.js'
+import { isObservable } from '../shared/observable-like.js'
 import type { Source } from '../shared/flow/pump.js'
-import { iteratorSource } from '../shared/refs/streams.js'
 import type { Call } from './call.js'
 import { contextFollowsAwait, contextStore } from './context.js'
 
@@ -24,9 +23,8 @@ export function isAsyncIterable(x: unknown): x is AsyncIterable<unknown> {
  * so getContext() works in the generator's body up to its first `await`.
  */
 export function callSource(entry: Call, iterator: AsyncIterator<unknown>): Source {
-  if (contextFollowsAwait) return iteratorSource(iterator)
   return {
-    next: () => contextStore.run(entry, () => iterator.next()),
+    next: contextFollowsAwait ? () => iterator.next() : () => contextStore.run(entry, () => iterator.next()),
     cancel: () => iterator.return?.(),
   }
 }

@@ -13,8 +13,8 @@
 import SuperJSON from 'superjson'
 import { blobMeta, isBlobLike, isShared } from './blob.js'
 import { DEFAULT_LIMITS } from './limits.js'
+import { isObservable } from './observable-like.js'
 import type { Encoded, Items, RefKind, RefSlot } from './protocol.js'
-import { isObservable } from './refs/observables.js'
 
 const sj = new SuperJSON()
 sj.allowErrorProps('cause', 'code')

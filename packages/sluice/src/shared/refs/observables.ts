@@ -7,13 +7,7 @@
  * stream machinery (flow/pump.ts, flow/queue.ts) carries the items, `ref-end` carries `complete`, `error` and
  * unsubscribe. So Observables are cold, one source subscription per remote subscriber, as in RxJS.
  *
- * ============================================================================================================
- * The structural rule (refKindOf in codec.ts asks `isObservable`)
- * ============================================================================================================
- * An object is an Observable when it has a callable `[Symbol.observable]` (if that symbol exists) or
- * `['@@observable']`: the interop method every Observable library defines, which RxJS's `from()` reads too.
- * A `subscribe` member alone is not enough: `{ subscribe(cb) {...} }` stays a bag of callbacks, as before. A
- * thenable is never one: a StreamCall has the interop method (for `rxjs.from()`) but travels as a pull stream.
+ * Which values are Observables (the structural rule) is in ../observable-like.ts, which codec.ts asks too.
  *
  * ============================================================================================================
  * Flow: an Observable pushes and cannot be paused
@@ -26,26 +20,9 @@
 import { dispose, RELEASE } from '../dispose.js'
 import { ObservableOverflowError } from '../errors.js'
 import { estimateBytes, type Flow } from '../flow/window.js'
+import { INTEROP, interopSymbol } from '../observable-like.js'
 import type { Encoded } from '../protocol.js'
 import type { LiveRef, RefContext } from './live.js'
-
-/** The interop key when the runtime has no `Symbol.observable` (RxJS uses the same fallback). */
-const INTEROP = '@@observable'
-
-function interopSymbol(): symbol | undefined {
-  const sym = (Symbol as { observable?: unknown }).observable
-  return typeof sym === 'symbol' ? sym : undefined
-}
-
-/**
- * True when `v` travels as an Observable (see the structural rule above). A thenable with the interop method
- * (a StreamCall, which offers it for `rxjs.from()`) is a pull stream first and keeps travelling as one.
- */
-export function isObservable(v: object): boolean {
-  const sym = interopSymbol()
-  const interop = (sym !== undefined && typeof (v as Record<symbol, unknown>)[sym] === 'function') || typeof (v as Record<string, unknown>)[INTEROP] === 'function'
-  return interop && typeof (v as PromiseLike<unknown>).then !== 'function'
-}
 
 interface Subscription {
   unsubscribe(): void

@@ -1,5 +1,6 @@
 import { describeError, h } from '../dom'
-import { card, signature, status } from './card'
+import { card, say, signature } from './card'
+import { chatBox } from './chat-box'
 
 type AckChatEnd = Awaited<ReturnType<typeof window.api.ackChat>>
 
@@ -8,86 +9,40 @@ type AckChatEnd = Awaited<ReturnType<typeof window.api.ackChat>>
  * Abort ends the channel with a value that the host receives in its onClose. "/abort" makes the host abort.
  */
 export function channelAcksPanel(): HTMLElement {
-  const open = h('button', { class: 'primary', 'data-testid': 'acks-open', onclick: () => void openChat() }, 'Open')
-  const abort = h('button', { class: 'ghost', 'data-testid': 'acks-abort', disabled: true, onclick: () => abortChat() }, 'Abort')
-  const input = h('input', { type: 'text', placeholder: 'say something (or /abort)', 'aria-label': 'Message with ack', 'data-testid': 'acks-input', disabled: true })
-  const send = h('button', { class: 'ghost', 'data-testid': 'acks-send', disabled: true, onclick: () => void say() }, 'Send')
-  const log = h('ol', { class: 'log chat grow', 'data-testid': 'acks-log' })
-  const line = status('acks')
-  line.textContent = 'Closed'
   let channel: AckChatEnd | undefined
 
-  input.addEventListener('keydown', (e) => {
-    if (e.key === 'Enter' && !send.disabled) void say()
-  })
-
-  const append = (who: 'you' | 'host', text: string, testid?: string) => {
-    const ack = h('span', { class: 'muted', 'data-testid': testid }, '')
-    log.append(h('li', { class: who }, h('span', { class: 'who' }, who), h('span', { class: 'text' }, text, ' ', ack)))
-    log.scrollTop = log.scrollHeight
-    return ack
-  }
-
-  const setOpen = (on: boolean) => {
-    open.disabled = on
-    abort.disabled = !on
-    input.disabled = !on
-    send.disabled = !on
-  }
-
-  async function openChat() {
-    open.disabled = true
-    line.className = 'status'
-    line.textContent = 'Opening…'
-    try {
+  const box = chatBox('acks', {
+    stop: 'Abort',
+    onStop: () => channel?.abort({ by: 'the page', at: new Date().toLocaleTimeString('en-GB') }),
+    placeholder: 'say something (or /abort)',
+    label: 'Message with ack',
+    async connect() {
       const ch = (channel = await window.api.ackChat())
-      ch.listen((message) => void append('host', message))
-      ch.onOpen(() => {
-        line.className = 'status done'
-        line.textContent = 'Open (onOpen ran)'
-      })
+      ch.listen((message) => box.append('host', message, ' ', h('span', { class: 'muted' }, '')))
+      ch.onOpen(() => say(box.line, 'Open (onOpen ran)', 'done'))
       ch.onClose((reason) => {
         if (channel === ch) channel = undefined
-        setOpen(false)
-        line.className = 'status warn'
         const value = (reason as { abortValue?: unknown } | undefined)?.abortValue
-        line.textContent = reason === undefined ? 'Closed' : value !== undefined ? `Aborted: ${JSON.stringify(value)}` : `Closed: ${describeError(reason)}`
+        box.closed(reason === undefined ? 'Closed' : value !== undefined ? `Aborted: ${JSON.stringify(value)}` : `Closed: ${describeError(reason)}`)
       })
-      setOpen(true)
-      input.focus()
-    } catch (e) {
-      open.disabled = false
-      line.className = 'status warn'
-      line.textContent = describeError(e)
-    }
-  }
-
-  async function say() {
-    const text = input.value.trim()
-    if (!text || !channel) return
-    input.value = ''
-    const ack = append('you', text, 'acks-ack')
-    ack.textContent = '… waiting for the ack'
-    try {
-      const value = await channel.send(text)
-      ack.textContent = value.at ? `✓ ack #${value.n} · ${value.words} word${value.words === 1 ? '' : 's'} · ${value.at}` : '✓ ack'
-    } catch (e) {
-      ack.textContent = `✗ ${describeError(e)}`
-    }
-  }
-
-  function abortChat() {
-    channel?.abort({ by: 'the page', at: new Date().toLocaleTimeString('en-GB') })
-  }
+    },
+    ready: () => channel !== undefined,
+    send(text) {
+      const ack = h('span', { class: 'muted', 'data-testid': 'acks-ack' }, '… waiting for the ack')
+      box.append('you', text, ' ', ack)
+      channel!.send(text).then(
+        (value) => (ack.textContent = value.at ? `✓ ack #${value.n} · ${value.words} word${value.words === 1 ? '' : 's'} · ${value.at}` : '✓ ack'),
+        (e: unknown) => (ack.textContent = `✗ ${describeError(e)}`),
+      )
+    },
+  })
 
   return card(
     'acks',
     'Channel acks',
     'Each send() resolves with what the host’s listener returned: its ack. Abort ends the channel with a value the other end receives; send /abort and the host aborts it.',
-    [open, abort],
+    box.controls,
     signature('ackChat() → Channel<string, string, ChatAck>'),
-    h('div', { class: 'row' }, input, send),
-    log,
-    line,
+    ...box.body,
   )
 }

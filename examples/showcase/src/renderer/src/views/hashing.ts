@@ -1,6 +1,6 @@
 import type { HashProgress } from '../../../shared/api'
-import { describeError, formatBytes, formatInt, h, perFrame } from '../dom'
-import { card, runButtons, say, signature, status } from './card'
+import { formatBytes, formatInt, h, perFrame } from '../dom'
+import { card, progress, signature, status, streamButtons } from './card'
 
 /** How long one fps reading covers: short enough to show a stall, long enough not to flicker. */
 const FPS_WINDOW_MS = 500
@@ -61,8 +61,7 @@ export function hashingPanel(): HTMLElement {
     h('option', { value: '1024', selected: true }, '1 GiB'),
     h('option', { value: '4096' }, '4 GiB'),
   )
-  const bar = h('progress', { max: 100, value: 0, 'data-testid': 'hashing-progress' })
-  const percent = h('span', { class: 'percent', 'data-testid': 'hashing-percent' }, '0%')
+  const bar = progress('hashing')
   const rate = h('span', { class: 'big', 'data-testid': 'hashing-rate' }, '0')
   const hashed = h('span', { 'data-testid': 'hashing-bytes' }, '0 B')
   const fps = h('span', { class: 'big', 'data-testid': 'hashing-fps' }, '–')
@@ -72,13 +71,10 @@ export function hashingPanel(): HTMLElement {
   const digest = h('code', { class: 'hash', 'data-testid': 'hashing-digest' }, '–')
   const line = status('hashing')
   let latest: HashProgress | undefined
-  let stream: ReturnType<typeof window.api.hashing.hashFile> | undefined
 
   const draw = perFrame(() => {
     if (!latest) return
-    const p = Math.floor((latest.done / latest.total) * 100)
-    bar.value = p
-    percent.textContent = `${p}%`
+    bar.set(Math.floor((latest.done / latest.total) * 100))
     rate.textContent = formatInt(latest.mbPerSec)
     hashed.textContent = `${formatBytes(latest.done)} of ${formatBytes(latest.total)}`
   })
@@ -88,45 +84,36 @@ export function hashingPanel(): HTMLElement {
     gap.textContent = `${worst.toFixed(0)} ms`
   })
 
-  const buttons = runButtons(
-    'hashing',
-    'Hash',
-    () => void run(),
-    () => void stream?.cancel(),
-  )
-
-  async function run() {
-    buttons.running(true)
-    latest = undefined
-    bar.value = 0
-    percent.textContent = '0%'
-    rate.textContent = '0'
-    hashed.textContent = '0 B'
-    digest.textContent = '–'
-    for (const el of [fps, lowest, gap]) el.textContent = '–'
-    say(line, 'Hashing…')
-    meter.start()
-    const s = (stream = window.api.hashing.hashFile({ mib: Number(size.value) }))
-    // Asked alongside the run (not before it), so Start is never held up by it.
-    void window.api.hashing.where().then(
-      (w) => (where.textContent = `Runs in: ${w.runsIn === 'main thread' ? 'the web server (Node)' : `a ${w.runsIn}`}, pid ${w.pid}`),
-      () => {},
-    )
-    try {
-      for await (const p of s) {
-        latest = p
-        draw()
-      }
-      const result = await s
+  const buttons = streamButtons('hashing', 'Hash', line, {
+    busy: 'Hashing…',
+    reset() {
+      latest = undefined
+      bar.set(0)
+      rate.textContent = '0'
+      hashed.textContent = '0 B'
+      digest.textContent = '–'
+      for (const el of [fps, lowest, gap]) el.textContent = '–'
+      meter.start()
+    },
+    call() {
+      const s = window.api.hashing.hashFile({ mib: Number(size.value) })
+      // Asked alongside the run (not before it), so Start is never held up by it.
+      void window.api.hashing.where().then(
+        (w) => (where.textContent = `Runs in: ${w.runsIn === 'main thread' ? 'the web server (Node)' : `a ${w.runsIn}`}, pid ${w.pid}`),
+        () => {},
+      )
+      return s
+    },
+    item(p) {
+      latest = p
+      draw()
+    },
+    done(result) {
       digest.textContent = result.sha256
-      say(line, `Done · ${formatBytes(result.bytes)} in ${(result.ms / 1000).toFixed(2)} s`, 'done')
-    } catch (e) {
-      say(line, describeError(e), 'warn')
-    } finally {
-      meter.stop()
-      buttons.running(false)
-    }
-  }
+      return `Done · ${formatBytes(result.bytes)} in ${(result.ms / 1000).toFixed(2)} s`
+    },
+    after: () => meter.stop(),
+  })
 
   return card(
     'hashing',
@@ -134,7 +121,7 @@ export function hashingPanel(): HTMLElement {
     'SHA-256 over a generated file, in a utility process under Electron (main only brokered the port). The fps meter shows this page staying smooth meanwhile.',
     [size, buttons.start, buttons.cancel],
     signature('hashing.hashFile({ mib }) → { sha256, bytes, ms }'),
-    h('div', { class: 'progress-row' }, bar, percent),
+    bar.row,
     h(
       'div',
       { class: 'row stats' },

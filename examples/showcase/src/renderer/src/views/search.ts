@@ -1,6 +1,6 @@
 import type { SearchMatch, SearchRoot } from '../../../shared/api'
-import { describeError, formatBytes, formatInt, h, perFrame } from '../dom'
-import { card, runButtons, say, status } from './card'
+import { formatBytes, formatInt, h, perFrame } from '../dom'
+import { card, status, streamButtons } from './card'
 
 /** search(): matches stream in as the backend walks the tree; it stops at 500 or on Cancel. */
 export function searchPanel(): HTMLElement {
@@ -16,7 +16,6 @@ export function searchPanel(): HTMLElement {
   const list = h('ul', { class: 'results', 'data-testid': 'search-results' })
   let pending: SearchMatch[] = []
   let total = 0
-  let stream: ReturnType<typeof window.api.search> | undefined
 
   // Matches can arrive by the hundred per frame: append them in one DocumentFragment per frame.
   const draw = perFrame(() => {
@@ -27,40 +26,26 @@ export function searchPanel(): HTMLElement {
     count.textContent = formatInt(total)
   })
 
-  const buttons = runButtons(
-    'search',
-    'Search',
-    () => void run(),
-    () => void stream?.cancel(),
-  )
-  input.addEventListener('keydown', (e) => {
-    if (e.key === 'Enter' && !buttons.start.disabled) void run()
+  const buttons = streamButtons('search', 'Search', line, {
+    busy: 'Searching…',
+    reset() {
+      list.replaceChildren()
+      pending = []
+      total = 0
+      count.textContent = '0'
+    },
+    call: () => window.api.search(input.value, root.value as SearchRoot),
+    item(m) {
+      pending.push(m)
+      total++
+      draw()
+    },
+    settled: draw,
+    done: (result) => `${result.truncated ? 'Stopped at the limit' : 'Done'} · ${formatInt(result.scanned)} entries scanned in ${result.ms} ms`,
   })
-
-  async function run() {
-    buttons.running(true)
-    list.replaceChildren()
-    pending = []
-    total = 0
-    count.textContent = '0'
-    say(line, 'Searching…')
-    const s = (stream = window.api.search(input.value, root.value as SearchRoot))
-    try {
-      for await (const m of s) {
-        pending.push(m)
-        total++
-        draw()
-      }
-      const result = await s
-      draw()
-      say(line, `${result.truncated ? 'Stopped at the limit' : 'Done'} · ${formatInt(result.scanned)} entries scanned in ${result.ms} ms`, 'done')
-    } catch (e) {
-      draw()
-      say(line, describeError(e), 'warn')
-    } finally {
-      buttons.running(false)
-    }
-  }
+  input.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' && !buttons.start.disabled) void buttons.run()
+  })
 
   return card(
     'search',

@@ -1,5 +1,5 @@
-import { describeError, formatInt, h, perFrame } from '../dom'
-import { card, runButtons, say, status } from './card'
+import { formatInt, h, perFrame } from '../dom'
+import { card, status, streamButtons } from './card'
 
 const KEEP_CHARS = 6000
 
@@ -26,7 +26,6 @@ export function tokensPanel(): HTMLElement {
   let received = 0
   let drawn = 0
   let t0 = 0
-  let stream: ReturnType<typeof window.api.tokens> | undefined
 
   const draw = perFrame(() => {
     text.appendData(chunks.join(''))
@@ -40,38 +39,24 @@ export function tokensPanel(): HTMLElement {
     rate.textContent = formatInt(seconds > 0 ? received / seconds : 0)
   })
 
-  const buttons = runButtons(
-    'tokens',
-    'Generate',
-    () => void run(),
-    () => void stream?.cancel(),
-  )
-
-  async function run() {
-    buttons.running(true)
-    text.data = ''
-    chunks = []
-    received = 0
-    drawn = 0
-    t0 = performance.now()
-    say(line, 'Streaming…')
-    const s = (stream = window.api.tokens(Number(size.value)))
-    try {
-      for await (const token of s) {
-        chunks.push(token)
-        received++
-        draw()
-      }
-      const result = await s
+  const buttons = streamButtons('tokens', 'Generate', line, {
+    busy: 'Streaming…',
+    reset() {
+      text.data = ''
+      chunks = []
+      received = 0
+      drawn = 0
+      t0 = performance.now()
+    },
+    call: () => window.api.tokens(Number(size.value)),
+    item(token) {
+      chunks.push(token)
+      received++
       draw()
-      say(line, `Done · ${formatInt(result.tokens)} tokens in ${(result.ms / 1000).toFixed(1)} s`, 'done')
-    } catch (e) {
-      draw()
-      say(line, describeError(e), 'warn')
-    } finally {
-      buttons.running(false)
-    }
-  }
+    },
+    settled: draw,
+    done: (result) => `Done · ${formatInt(result.tokens)} tokens in ${(result.ms / 1000).toFixed(1)} s`,
+  })
 
   return card(
     'tokens',
