@@ -145,11 +145,6 @@ export class Inbound<T> {
     if (owed > 0) this.pull(owed)
   }
 
-  /** Nothing more will be read from it: it was cancelled, or it ended and every item was taken. */
-  get finished(): boolean {
-    return this.cancelled || (this.ended && this.head >= this.items.length)
-  }
-
   private pull(n: number): void {
     if (this.done) return
     this.receivable += n
