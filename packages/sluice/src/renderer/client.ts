@@ -209,6 +209,7 @@ export class ClientConnection {
     this.refs.importWith(
       ref,
       call.onStream({
+        granted: this.flow.initialWindow,
         pull: (n) => {
           // Grants leave at once, not with the batch: the host can refill while this side is still reading the
           // rest of its window, so producing and consuming overlap instead of taking turns.

@@ -33,6 +33,8 @@ export interface CallLink {
 
 /** What the call's stream needs of its connection once the host sent it (client.ts makes one per stream call). */
 export interface StreamLink {
+  /** The credit the `call` frame granted already (its `w`). */
+  readonly granted: number
   /** Grants the host `n` more items (a `ref-pull`). */
   pull(n: number): void
   /** The reader gave up: forget the ref here (the call's `cancel` frame tells the host). */
@@ -115,7 +117,7 @@ export class RemoteCall implements StreamCall<unknown, unknown> {
         cancel: () => link.forget(),
       },
       this.link.flow,
-      this.link.flow.initialWindow,
+      link.granted,
     )
     this.stream = stream
     if (this.mode === 'await') stream.discard()

@@ -1,6 +1,7 @@
 /**
- * The producer's side of a stream sent as a ref (a ReadableStream or async iterable): reads its source only
- * while it holds credit (credit.ts), and posts what it read in batches.
+ * The producer's side of every stream sent as a ref (a stream call's generator, a ReadableStream or async
+ * iterable in either direction, a Blob's bytes): reads its source only while it holds credit (credit.ts), and
+ * posts what it read in batches.
  */
 import { dispose } from '../dispose.js'
 import { Credit } from './credit.js'
@@ -39,8 +40,8 @@ export interface OutboundOptions {
  * When a producer posts: once it has sent half its window since the last post, and when its credit runs out.
  * The consumer then reads one half while the producer makes the other, and a window that grew to thousands of
  * items goes out in posts of hundreds, not of one fixed size. The producer does not know the consumer's window,
- * so it takes the most credit it has held at once as its measure. Every producer uses this rule (the host's
- * generator driver too); the outbox adds its own end-of-task and 10 ms flushes.
+ * so it takes the most credit it has held at once as its measure. Every producer uses this rule; the outbox adds
+ * its own end-of-task and 10 ms flushes.
  */
 export class BatchRule {
   private sent = 0
