@@ -5,6 +5,7 @@
  *
  * - BENCH_WINDOW=n       client option `flow.initialWindow` (default 64)
  * - BENCH_MAX_WINDOW=n   client option `flow.maxWindow` (default 4096); BENCH_MAX_WINDOW=64 pins the old fixed window
+ * - BENCH_MAX_BYTES=n    client option `flow.maxWindowBytes` (default 8 MiB), to price the byte cap on the bytes row
  * - BENCH_HOST_BATCH=n   host option `batch.maxItems` (default 1024)
  * - BENCH_NO_ALS=1       hide AsyncLocalStorage from sluice in the worker (getContext() then works only
  *                        synchronously, as in a browser), to price its promise hooks
@@ -21,6 +22,7 @@ const num = (name: string) => (process.env[name] ? Number(process.env[name]) : u
 export const knobs = {
   window: num('BENCH_WINDOW'),
   maxWindow: num('BENCH_MAX_WINDOW'),
+  maxBytes: num('BENCH_MAX_BYTES'),
   hostBatch: num('BENCH_HOST_BATCH'),
   noAls: process.env.BENCH_NO_ALS === '1',
   stubAbort: process.env.BENCH_STUB_ABORT === '1',
@@ -39,6 +41,7 @@ export const clientOptions: ClientOptions = {
   flow: {
     ...(knobs.window !== undefined && { initialWindow: knobs.window }),
     ...(knobs.maxWindow !== undefined && { maxWindow: knobs.maxWindow }),
+    ...(knobs.maxBytes !== undefined && { maxWindowBytes: knobs.maxBytes }),
   },
 }
 
