@@ -498,11 +498,11 @@ const p50VsRaw = ratio('sluiceP50', 'rawP50')
 
 // Why a target misses, from the CPU profiles in bench/README.md ("Where the time goes"); printed only on a MISS.
 const YIELDS_WHY =
-  'The worker (the host) is the bottleneck: in a profile of this row it is ~95% busy while main is ~50% idle. About 40% of its time is postMessage\'s serialization, which raw pays too (raw\'s producer spends ~80% of its busy time there and idles ~20%). The rest is per item and sluice\'s own: the codec\'s snapshot copy (copyNode, ~9%), the driver\'s await per step plus the async generator\'s hops (drive + the generator, ~15%), GC (~8-10%), and on Node 20 only AsyncLocalStorage\'s promise hooks (~9%).'
+  'The worker (the host) is the bottleneck: in a profile of this row it is ~98% busy while main is ~50% idle. About a quarter of its time is postMessage\'s serialization, which raw pays too (raw\'s producer spends ~70% of its busy time there and idles ~20%). The rest is per item and sluice\'s own: the send-time snapshot (copyNode, ~13%), the pump\'s await per item plus the async generator\'s hops (pump + the call\'s source + the generator, ~20%), GC (~6%), and on Node 20 only AsyncLocalStorage\'s promise hooks (~14%).'
 const CALLS_WHY =
   'Not CPU: in a profile both threads are over a third idle. The shape of the round trip: the host answers in batches (a flush per 16 frames or at the end of the task) and the client sends calls after microtasks, so answers wait for their batch, where the hand-written server posts each answer at once. Per-call host work (resolve, call, retire, AsyncLocalStorage.run) is ~15% of the host\'s busy time.'
 const BYTES_WHY =
-  'The host copies every chunk twice: the codec\'s send-time snapshot (copyNode, an ArrayBuffer slice of 64 KiB: ~22% of the worker\'s time in a profile) and then postMessage\'s structured clone, the only copy raw makes. The worker is ~90% busy, main ~45% idle. The byte cap (8 MiB) holds the window near 127 chunks, 8 MiB in flight, which is not the limit here.'
+  'One post per chunk: a chunk of 16 KiB or more is sent by reference and posted at once (postMessage\'s clone is its snapshot, so it is copied once, as raw copies it), where raw posts 64 chunks at a time; a Node post of one 64 KiB chunk costs about twice the per-byte time of a post of 64. Transferring a private copy instead (worker threads only) and a 16x byte window were both measured: no gain. The worker is ~94% busy, main ~40% idle.'
 
 /** Word-wraps `text` at `width` columns, every line indented by `indent`. */
 const target = targetPrinter(48, 6)
@@ -530,7 +530,7 @@ target(
   times(p50VsRaw),
   '≤ 2×',
   p50VsRaw <= 2,
-  'from the yield to its post takes ~30 µs in the worker, where raw takes ~1 µs: the host flushes on setImmediate after the producing task, and the driver first starts the generator\'s next step. The client adds a decode and the for-await promise hops.',
+  'from the yield to its post takes ~30 µs in the worker, where raw takes ~1 µs: the host flushes on setImmediate after the producing task, and the pump first starts the generator\'s next step. The client adds the for-await promise hops. On Node 20, AsyncLocalStorage\'s promise hooks add to every hop (Node 24 passes).',
 )
 target('sluice bytes/s ÷ raw 64 per post (64 KiB items)', pct(bytesVsRaw), '≥ 90%', bytesVsRaw >= 0.9, BYTES_WHY)
 const leftover = cycles.host.calls + cycles.host.streams + cycles.host.refs + cycles.client.calls + cycles.client.refs + cycles.endless.now
