@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { pairs, type Pair, type Peer } from './__shared__/pairs.js'
-import { dag, rawPeer, type RawPeer, type WireFrame } from './__shared__/raw.js'
+import { dag, dagWireError, rawPeer, type RawPeer, type WireFrame } from './__shared__/raw.js'
 
 let keys = 0
 const key = (what: string) => `${what}-${++keys}-${Math.random().toString(36).slice(2)}`
@@ -97,6 +97,26 @@ describe.each(pairs)('stream call frames from a hostile page over $name', (facto
     expect(log).toEqual(['signal aborted', 'onClose AbortError', 'finally'])
     await pair.waitFor(zero)
     expect(raw.frames.filter((f) => f.t === 'protocol-error' || (f.t === 'ref-end' && f.ref === ref))).toEqual([])
+  })
+
+  it.each([
+    ['a DAG of causes', dagWireError(40)],
+    ['a number', 5],
+    ['an abort with a value holding refs', { name: 'AbortError', message: 'x', abort: { v: [null], r: [[[0], 'function', 9]] } }],
+  ])('ends a stream call once for a ref-end cancel whose error is %s', async (_name, error) => {
+    await using pair = await factory.make()
+    const { raw, peer } = attacker(pair)
+    const k = key('bad-error')
+    raw.send([{ t: 'call', id: 5, path: ['watchedStream'], args: { v: [k] } }])
+    const ref = streamRef(await raw.next((f) => f.t === 'result' && f.id === 5))
+    await raw.next((f) => f.t === 'ref-push' && f.ref === ref)
+    raw.send([{ t: 'ref-end', ref, cancel: true, error }])
+    await until(() => peer.api.wireLog(k), (l) => l.includes('finally'))
+    await pair.waitFor(zero)
+    const log = await peer.api.wireLog(k)
+    expect(log.filter((x) => x.startsWith('onClose'))).toHaveLength(1)
+    expect(log.filter((x) => x === 'finally')).toHaveLength(1)
+    await stillServes(pair)
   })
 
   it('parks a stream call nobody reads after its first window (w): the generator makes w items and waits', async () => {
@@ -269,5 +289,24 @@ describe.each(pairs)('a stream call\'s context over $name', (factory) => {
     await pair.waitFor(zero)
     const log = await api.hostileWireLog(k)
     expect(log.filter((x) => x.startsWith('onClose')).length).toBeLessThanOrEqual(1)
+  })
+})
+
+describe.each(pairs)('an awaited stream call whose yields hold Blobs over $name', (factory) => {
+  const MiB = 1 << 20
+  it('stops reading the Blobs of yields already arriving when the call is awaited late', async () => {
+    await using pair = await factory.make()
+    const { api } = pair.connect()
+    await api.placesReset()
+    const call = api.bigBlobsThenReturn(256 * MiB, 3)
+    // Not awaited yet: the first yield's Blob starts arriving (idle calls queue their first window).
+    await until(() => api.placesProbe(), (p) => p.sliced > 0)
+    const done = await call
+    expect(done).toBeInstanceOf(File)
+    expect(await done.text()).toBe('done')
+    await pair.waitFor(zero)
+    // Far less than one of the three 256 MiB Blobs: the one under way was cancelled, the later ones never read.
+    const { sliced } = await api.placesProbe()
+    expect(sliced).toBeLessThan(64 * MiB)
   })
 })
