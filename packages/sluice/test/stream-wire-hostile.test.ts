@@ -3,7 +3,11 @@
  * with an iterator's return value) attacked from a hostile page, over raw frames, and their lifecycles checked
  * through the public api: the host never throws or hangs, answers a clear error, and its stats return to zero.
  */
-import { describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { serve, utilityHost, type Host } from '../src/main/index.js'
+import { close, connect } from '../src/renderer/index.js'
+import { FakeElectron, type FakeUtilityProcess } from './fakes/electron.js'
+import type * as FilesApi from './fixtures/utility-api.js'
 import { pairs, type Pair, type Peer } from './__shared__/pairs.js'
 import { dag, dagWireError, rawPeer, type RawPeer, type WireFrame } from './__shared__/raw.js'
 
@@ -308,5 +312,91 @@ describe.each(pairs)('an awaited stream call whose yields hold Blobs over $name'
     // Far less than one of the three 256 MiB Blobs: the one under way was cancelled, the later ones never read.
     const { sliced } = await api.placesProbe()
     expect(sliced).toBeLessThan(64 * MiB)
+  })
+})
+
+describe.each(pairs)('a Blob in a stream call\'s return value over $name', (factory) => {
+  const MiB = 1 << 20
+  it('arrives as a real Blob after the yields, for a page that iterated the call', async () => {
+    await using pair = await factory.make()
+    const { api } = pair.connect()
+    const call = api.returnsBlob(3 * MiB + 5)
+    const got: number[] = []
+    for await (const x of call) got.push(x)
+    expect(got).toEqual([1])
+    const { blob } = await call
+    expect(blob).toBeInstanceOf(Blob)
+    expect(blob.size).toBe(3 * MiB + 5)
+    expect(new Uint8Array(await blob.slice(0, 4).arrayBuffer())).toEqual(new Uint8Array([7, 7, 7, 7]))
+    await pair.waitFor(zero)
+  })
+
+  it('stops its transfer when the call is cancelled while it arrives, and the host ends the call', async () => {
+    await using pair = await factory.make()
+    const { api } = pair.connect()
+    const before = await api.returnedBlobProbe()
+    const call = api.returnsBlob(512 * MiB)
+    const it = call[Symbol.asyncIterator]()
+    expect(await it.next()).toEqual({ value: 1, done: false })
+    const end = it.next()
+    await until(() => api.returnedBlobProbe(), (n) => n > before)
+    await call.cancel()
+    expect(await end).toEqual({ value: undefined, done: true })
+    await expect(call).rejects.toThrow(/cancelled/)
+    await pair.waitFor(zero)
+    const sliced = (await api.returnedBlobProbe()) - before
+    await sleep(100)
+    expect((await api.returnedBlobProbe()) - before).toBe(sliced)
+    expect(sliced).toBeLessThan(128 * MiB)
+  })
+})
+
+describe('a routed stream call (made before the page knew its route)', () => {
+  const HOST_SCRIPT = new URL('./fixtures/utility-host.ts', import.meta.url).href
+  let electron: FakeElectron
+  let host: Host<object> | undefined
+  const children: FakeUtilityProcess[] = []
+  beforeEach(() => {
+    electron = new FakeElectron()
+  })
+  afterEach(async () => {
+    host?.close()
+    host = undefined
+    for (const c of children.splice(0)) {
+      const exited = new Promise((r) => c.once('exit', r))
+      if (!c.kill()) c.crash()
+      await Promise.race([exited, sleep(2000)])
+    }
+    vi.unstubAllGlobals()
+    vi.doUnmock('electron')
+  })
+
+  async function page() {
+    const child = electron.utilityProcess.fork(HOST_SCRIPT)
+    children.push(child)
+    const files = utilityHost<typeof FilesApi>(child)
+    host = serve({}, { electron, hosts: { files }, allowOrigins: ['file://'] })
+    const doc = electron.createWindow('file:///app/index.html').mainFrame.document!
+    vi.resetModules()
+    vi.doMock('electron', () => ({ ipcRenderer: doc.ipcRenderer, contextBridge: doc.contextBridge }))
+    vi.stubGlobal('window', doc.window)
+    const preload = await import('../src/preload/index.js')
+    preload.exposeBridge()
+    return connect<{ files: typeof FilesApi }>({ window: doc.window })
+  }
+
+  it('is awaited before it is sent, gets its return value, and one broken out of ends its generator once', async () => {
+    const api = await page()
+    // Both made synchronously, before main's first reply: they wait as DeferredLinks.
+    const awaited = api.files.hashChunks(50)
+    const iterated = api.files.hashChunks()
+    const digest = await awaited
+    expect(typeof digest).toBe('number')
+    let n = 0
+    for await (const _ of iterated) if (++n === 3) break
+    const counts = await until(() => api.files.counts(), (c) => c.finallies >= 2)
+    expect(counts.finallies).toBe(2)
+    expect([...counts.closes].sort()).toEqual(['AbortError', 'done'])
+    close(api)
   })
 })
