@@ -217,6 +217,7 @@ export class ClientConnection {
           this.outbox.flush()
         },
         forget: () => this.refs.forget(ref),
+        discard: () => this.refs.discardItems(ref),
         returned: (value) => {
           if (typeof value === 'object' || typeof value === 'function') if (value !== null) after?.()
         },

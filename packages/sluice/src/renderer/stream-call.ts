@@ -39,6 +39,8 @@ export interface StreamLink {
   pull(n: number): void
   /** The reader gave up: forget the ref here (the call's `cancel` frame tells the host). */
   forget(): void
+  /** Nobody will read the items (the call is awaited): those still waiting for their Blobs go on unread. */
+  discard(): void
   /** The stream returned `value`: it may hold live values, which an abort of the call's signal still ends. */
   returned(value: unknown): void
 }
@@ -59,6 +61,7 @@ const noop = () => {}
 export class RemoteCall implements StreamCall<unknown, unknown> {
   /** The call's stream, once the host answered with one. */
   private stream: Inbound<unknown> | undefined
+  private streamLink: StreamLink | undefined
   /** A `next()` made before the host answered. */
   private waiter: Waiter | undefined
   private mode: 'idle' | 'iterate' | 'await' = 'idle'
@@ -120,6 +123,7 @@ export class RemoteCall implements StreamCall<unknown, unknown> {
       link.granted,
     )
     this.stream = stream
+    this.streamLink = link
     if (this.mode === 'await') stream.discard()
     const waiter = this.waiter
     this.waiter = undefined
@@ -167,6 +171,8 @@ export class RemoteCall implements StreamCall<unknown, unknown> {
     if (this.mode === 'idle') {
       this.mode = 'await'
       this.stream?.discard()
+      // Items that arrived while idle and wait for their Blobs' bytes: not read now, only dropped.
+      this.streamLink?.discard()
     }
     return this.result.then(onfulfilled, onrejected)
   }

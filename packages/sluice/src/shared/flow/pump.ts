@@ -61,6 +61,8 @@ export class Outbound {
   private readonly hold: number
   private pumping = false
   private done = false
+  /** Why it was cancelled: what a value produced after that is disposed with. */
+  private reason: unknown
 
   constructor(
     private readonly source: Source,
@@ -88,6 +90,7 @@ export class Outbound {
   cancel(reason: unknown): void {
     if (this.done) return
     this.done = true
+    this.reason = reason
     this.credit.wake()
     let cancelled: unknown
     try {
@@ -120,8 +123,9 @@ export class Outbound {
         }
         const step = await source.next()
         if (this.done) {
-          // Cancelled while the source was producing this item: nobody will read it.
-          if (step.done !== true) dispose(step.value)
+          // Cancelled while the source was producing this item, or its return value (an iterator that returned
+          // a channel, a callback, a stream): nobody will read it, so what is live in it ends here.
+          dispose(step.value, this.reason)
           return
         }
         if (step.done) {

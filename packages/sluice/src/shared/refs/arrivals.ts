@@ -45,6 +45,8 @@ interface Held {
   outcomes: Outcome[]
   apply: () => void
   fail: (error: unknown) => void
+  /** Stream items (not an end, a settle…): a reader that drops its items takes them unread (`skipItems`). */
+  item?: true
 }
 
 export class Arrivals {
@@ -64,8 +66,8 @@ export class Arrivals {
    * first (undefined: nothing to read, it only waits its turn). `apply` delivers; `fail` is called instead
    * when a blob's bytes could not be read (default: `apply`, whose decode then throws the error).
    */
-  add(key: Key, outcomes: Outcome[] | undefined, apply: () => void, fail: (error: unknown) => void = apply): void {
-    const held: Held = { started: outcomes === undefined, ready: outcomes === undefined, failed: false, error: undefined, files: [], outcomes: outcomes ?? [], apply, fail }
+  add(key: Key, outcomes: Outcome[] | undefined, apply: () => void, fail: (error: unknown) => void = apply, item?: true): void {
+    const held: Held = { started: outcomes === undefined, ready: outcomes === undefined, failed: false, error: undefined, files: [], outcomes: outcomes ?? [], apply, fail, item }
     let queue = this.queues.get(key)
     if (queue === undefined) this.queues.set(key, (queue = []))
     queue.push(held)
@@ -83,7 +85,7 @@ export class Arrivals {
       if (run.length === 0) return
       const ready = run
       run = []
-      this.add(key, undefined, () => deliver(ready), fail)
+      this.add(key, undefined, () => deliver(ready), fail, true)
     }
     for (const item of items) {
       if (!holdsFile(item)) {
@@ -92,9 +94,25 @@ export class Arrivals {
       }
       flush()
       const outcome: Outcome = { value: item }
-      this.add(key, [outcome], () => deliver([outcome.value]), fail)
+      this.add(key, [outcome], () => deliver([outcome.value]), fail, true)
     }
     flush()
+  }
+
+  /**
+   * Nobody will read `key`'s items any more (an awaited stream call): the items waiting for their Blobs are
+   * delivered now, unread (their transfers cancelled), so the reader drops them, ending the refs in them and
+   * granting their credit back. What else waits (the stream's end and its return value) keeps its turn.
+   */
+  skipItems(key: Key, reason: unknown): void {
+    const queue = this.queues.get(key)
+    if (queue === undefined) return
+    for (const held of queue) {
+      if (held.item !== true || held.ready) continue
+      for (const f of held.files) f.cancel(reason)
+      held.started = held.ready = true
+    }
+    this.drain(key, queue)
   }
 
   /**
@@ -217,6 +235,7 @@ export function frameHold(onError: (error: unknown) => void): (table: RefTable) 
         } else arrivals.add(key, blobs ? outcomes : undefined, late, cut)
         return true
       },
+      discard: (id) => arrivals.skipItems(id, new AbortError('sluice: the call was awaited, so its yields are dropped unread')),
       forgot(id: number, kind: RefKind) {
         // Its reader gave up (or it ended): values still waiting for their Blobs' bytes are not delivered.
         if (kind === 'readable' || kind === 'iterable' || kind === 'channel') arrivals.drop(id, new AbortError('sluice: the reader went away before this value was delivered'))

@@ -64,6 +64,8 @@ export interface FrameHold {
   hold(frame: RefFrame): boolean
   /** Ref `id` ended or its reader gave up: what waits for it is dropped. */
   forgot(id: number, kind: RefKind): void
+  /** Nobody will read ref `id`'s items now (an awaited stream call): those waiting for Blobs go on unread. */
+  discard(id: number): void
   close(error: Error): void
 }
 
@@ -575,6 +577,14 @@ export class RefTable implements RefContext {
   /** @internal Whether imported ref `id` drops what arrives (its items' Blobs need not be read first). */
   discards(id: number): boolean {
     return this.imported.get(id)?.discards === true
+  }
+
+  /**
+   * @internal Imported stream `id` now drops its items (an awaited stream call): items still waiting for their
+   * Blobs' bytes are handed on at once, unread, so their transfers stop and their credit comes back.
+   */
+  discardItems(id: number): void {
+    this.holder?.discard(id)
   }
 
   /** @internal Forgets what `decodeEarly` kept for `encoded` (its value is delivered another way). */
