@@ -456,7 +456,8 @@ class HostConnection implements Connection {
     else if (entry.state !== 'closed') {
       const e = end.error
       if (end.failed === true && !(e instanceof AbortError) && !isAbort(e)) this.settings.onError?.(e, { peer: this.peer, method: entry.method, kind: 'handler' })
-      entry.cancel(isAbort(e) ? new AbortError('aborted by the host', e.value) : e)
+      // A generator that threw Abort(value) aborted its own call; a reader's cancel keeps its own reason.
+      entry.cancel(end.failed === true && isAbort(e) ? new AbortError('aborted by the host', e.value) : e)
     }
     this.retire(entry)
   }

@@ -539,8 +539,9 @@ export class RefTable implements RefContext {
             value = this.decode(frame.value)
           } catch (e) {
             this.forget(frame.ref)
-            entry.ended(new ProtocolError(`sluice: ref-end: ${(e as Error).message}`), true)
-            throw new ProtocolError(`ref-end: ${(e as Error).message}`)
+            const why = (e as Error).message.replace(/^sluice: /, '')
+            entry.ended(new ProtocolError(`sluice: ref-end: ${why}`), true)
+            throw new ProtocolError(`ref-end: ${why}`)
           }
         }
         // The peer ended one of ours: it cancelled it (a reader giving up), which its watcher hears as an error.
