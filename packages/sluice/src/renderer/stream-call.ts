@@ -69,28 +69,32 @@ export class RemoteCall implements StreamCall<unknown, unknown> {
   /** The call answered with a plain value, so it is not a stream. */
   private plain = false
   private error: unknown
-  private readonly result: Promise<unknown>
-  private settleResolve!: (v: unknown) => void
-  private rejectResult!: (e: unknown) => void
+  /**
+   * The awaited result, made at the first `then`: a call that is only iterated never makes one (nor can it raise
+   * an unhandled rejection for a promise nobody asked for), and a plain call saves the allocations of a second.
+   */
+  private result: Promise<unknown> | undefined
+  private settleResolve: ((v: unknown) => void) | undefined
+  private settleReject: ((e: unknown) => void) | undefined
   /** `then` was called: from then on the value is the awaited result, and a cancel can no longer replace it. */
   private observed = false
   /** A return value that arrived before anyone awaited it: a `cancel()` before the `await` still wins. */
   private held: { value: unknown } | undefined
+  /** Why the result failed, when it failed before anyone awaited it. */
+  private failure: { error: unknown } | undefined
 
-  constructor(private readonly link: CallLink) {
-    this.result = new Promise((resolve, reject) => {
-      this.settleResolve = resolve
-      this.rejectResult = reject
-    })
-    // The result is only observed through then(); a stream that is iterated and fails must not also raise an
-    // unhandled rejection for the promise nobody asked for.
-    this.result.catch(noop)
-  }
+  constructor(private readonly link: CallLink) {}
 
   /** Settles the awaited result now if someone awaits it, or holds the value until someone does. */
   private resolveResult(value: unknown): void {
-    if (this.observed) this.settleResolve(value)
+    if (this.observed) this.settleResolve!(value)
     else this.held = { value }
+  }
+
+  /** Fails the awaited result now if someone awaits it, or keeps the error for the first `then`. */
+  private rejectResult(error: unknown): void {
+    if (this.settleReject !== undefined) this.settleReject(error)
+    else this.failure ??= { error }
   }
 
   get open(): boolean {
@@ -164,8 +168,16 @@ export class RemoteCall implements StreamCall<unknown, unknown> {
 
   then<A = unknown, B = never>(onfulfilled?: ((value: unknown) => A | PromiseLike<A>) | null, onrejected?: ((reason: unknown) => B | PromiseLike<B>) | null): Promise<A | B> {
     this.observed = true
+    if (this.result === undefined) {
+      this.result = new Promise((resolve, reject) => {
+        this.settleResolve = resolve
+        this.settleReject = reject
+      })
+      if (this.failure !== undefined) this.settleReject!(this.failure.error)
+      this.failure = undefined
+    }
     if (this.held !== undefined) {
-      this.settleResolve(this.held.value)
+      this.settleResolve!(this.held.value)
       this.held = undefined
     }
     if (this.mode === 'idle') {
