@@ -9,9 +9,9 @@ import { getContext, type Host, serve, utilityHost } from '../src/main/index.js'
 import { close, connect, DisconnectedError } from '../src/renderer/index.js'
 import { type FakeDocument, FakeElectron, type FakeUtilityProcess } from './fakes/electron.js'
 import type * as FilesApi from './fixtures/utility-api.js'
+import { sleep, until } from './__shared__/wait.js'
 
 const HOST_SCRIPT = new URL('./fixtures/utility-host.ts', import.meta.url).href
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 const mainApi = {
   async add(a: number, b: number) {
@@ -81,6 +81,23 @@ describe('connect() with namespaces routed to a utility process', () => {
     for await (const chunk of stream) got.push(chunk)
     expect(got.map((c) => c.i)).toEqual([0, 1, 2])
     expect(await stream).toBe(got[2]!.digest)
+    close(api)
+  })
+
+  it('a routed stream call made before any port came: awaited, it gets its return value; broken out of, its generator ends once, gets its return value, and one broken out of ends its generator once', async () => {
+    const files = utilityHost<typeof FilesApi>(fork())
+    host = serve(mainApi, { electron, hosts: { files }, allowOrigins: ['file://'] })
+    const api = await page()
+    // Both made synchronously, before main's first reply: they wait as DeferredLinks.
+    const awaited = api.files.hashChunks(50)
+    const iterated = api.files.hashChunks()
+    const digest = await awaited
+    expect(typeof digest).toBe('number')
+    let n = 0
+    for await (const _ of iterated) if (++n === 3) break
+    const counts = await until(() => api.files.counts(), (c) => c.finallies >= 2)
+    expect(counts.finallies).toBe(2)
+    expect([...counts.closes].sort()).toEqual(['AbortError', 'done'])
     close(api)
   })
 

@@ -5,19 +5,8 @@
  */
 import { describe, expect, it } from 'vitest'
 import { pairs, sameThread } from './__shared__/pairs.js'
+import { key, sleep, until } from './__shared__/wait.js'
 
-let keys = 0
-const key = (what: string) => `${what}-${++keys}-${Math.random().toString(36).slice(2)}`
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-
-async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, ms = 2000): Promise<T> {
-  const end = Date.now() + ms
-  for (;;) {
-    const v = await read()
-    if (ok(v) || Date.now() > end) return v
-    await sleep(5)
-  }
-}
 
 describe.each(pairs)('call lifetimes over $name', (factory) => {
   it('runs onClose at the moment of a cancel, while the handler still awaits its upstream', async () => {

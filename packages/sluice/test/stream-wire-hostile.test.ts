@@ -3,34 +3,12 @@
  * with an iterator's return value) attacked from a hostile page, over raw frames, and their lifecycles checked
  * through the public api: the host never throws or hangs, answers a clear error, and its stats return to zero.
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { serve, utilityHost, type Host } from '../src/main/index.js'
-import { close, connect } from '../src/renderer/index.js'
-import { FakeElectron, type FakeUtilityProcess } from './fakes/electron.js'
-import type * as FilesApi from './fixtures/utility-api.js'
+import { describe, expect, it } from 'vitest'
 import { pairs, type Pair, type Peer } from './__shared__/pairs.js'
-import { dag, dagWireError, rawPeer, type RawPeer, type WireFrame } from './__shared__/raw.js'
+import { dag, dagWireError, rawPeer, type RawPeer, type WireFrame, openStream, streamRef } from './__shared__/raw.js'
+import { key, sleep, until } from './__shared__/wait.js'
 
-let keys = 0
-const key = (what: string) => `${what}-${++keys}-${Math.random().toString(36).slice(2)}`
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
-async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, ms = 2000): Promise<T> {
-  const end = Date.now() + ms
-  for (;;) {
-    const v = await read()
-    if (ok(v) || Date.now() > end) return v
-    await sleep(5)
-  }
-}
-
-/** The ref of a stream call's result (an iterable ref alone at the top level). */
-function streamRef(f: WireFrame): number {
-  const value = f.value as { v: unknown; r: [unknown[], string, number][] }
-  expect(value.r).toHaveLength(1)
-  expect(value.r[0]![1]).toBe('iterable')
-  return value.r[0]![2]
-}
 
 /** A raw page on its own connection, plus a well-behaved client on another, to check the host still serves. */
 function attacker(pair: Pair): { raw: RawPeer; peer: Peer } {
@@ -91,9 +69,7 @@ describe.each(pairs)('stream call frames from a hostile page over $name', (facto
     await using pair = await factory.make()
     const { raw, peer } = attacker(pair)
     const k = key('both')
-    raw.send([{ t: 'call', id: 3, path: ['watchedStream'], args: { v: [k] } }])
-    const ref = streamRef(await raw.next((f) => f.t === 'result' && f.id === 3))
-    await raw.next((f) => f.t === 'ref-push' && f.ref === ref)
+    const ref = await openStream(raw, 3, ['watchedStream'], [k])
     raw.send(envelope(3, ref))
     const log = await until(() => peer.api.wireLog(k), (l) => l.includes('finally'))
     await sleep(20)
@@ -111,9 +87,7 @@ describe.each(pairs)('stream call frames from a hostile page over $name', (facto
     await using pair = await factory.make()
     const { raw, peer } = attacker(pair)
     const k = key('bad-error')
-    raw.send([{ t: 'call', id: 5, path: ['watchedStream'], args: { v: [k] } }])
-    const ref = streamRef(await raw.next((f) => f.t === 'result' && f.id === 5))
-    await raw.next((f) => f.t === 'ref-push' && f.ref === ref)
+    const ref = await openStream(raw, 5, ['watchedStream'], [k])
     raw.send([{ t: 'ref-end', ref, cancel: true, error }])
     await until(() => peer.api.wireLog(k), (l) => l.includes('finally'))
     await pair.waitFor(zero)
@@ -348,55 +322,5 @@ describe.each(pairs)('a Blob in a stream call\'s return value over $name', (fact
     await sleep(100)
     expect((await api.returnedBlobProbe()) - before).toBe(sliced)
     expect(sliced).toBeLessThan(128 * MiB)
-  })
-})
-
-describe('a routed stream call (made before the page knew its route)', () => {
-  const HOST_SCRIPT = new URL('./fixtures/utility-host.ts', import.meta.url).href
-  let electron: FakeElectron
-  let host: Host<object> | undefined
-  const children: FakeUtilityProcess[] = []
-  beforeEach(() => {
-    electron = new FakeElectron()
-  })
-  afterEach(async () => {
-    host?.close()
-    host = undefined
-    for (const c of children.splice(0)) {
-      const exited = new Promise((r) => c.once('exit', r))
-      if (!c.kill()) c.crash()
-      await Promise.race([exited, sleep(2000)])
-    }
-    vi.unstubAllGlobals()
-    vi.doUnmock('electron')
-  })
-
-  async function page() {
-    const child = electron.utilityProcess.fork(HOST_SCRIPT)
-    children.push(child)
-    const files = utilityHost<typeof FilesApi>(child)
-    host = serve({}, { electron, hosts: { files }, allowOrigins: ['file://'] })
-    const doc = electron.createWindow('file:///app/index.html').mainFrame.document!
-    vi.resetModules()
-    vi.doMock('electron', () => ({ ipcRenderer: doc.ipcRenderer, contextBridge: doc.contextBridge }))
-    vi.stubGlobal('window', doc.window)
-    const preload = await import('../src/preload/index.js')
-    preload.exposeBridge()
-    return connect<{ files: typeof FilesApi }>({ window: doc.window })
-  }
-
-  it('is awaited before it is sent, gets its return value, and one broken out of ends its generator once', async () => {
-    const api = await page()
-    // Both made synchronously, before main's first reply: they wait as DeferredLinks.
-    const awaited = api.files.hashChunks(50)
-    const iterated = api.files.hashChunks()
-    const digest = await awaited
-    expect(typeof digest).toBe('number')
-    let n = 0
-    for await (const _ of iterated) if (++n === 3) break
-    const counts = await until(() => api.files.counts(), (c) => c.finallies >= 2)
-    expect(counts.finallies).toBe(2)
-    expect([...counts.closes].sort()).toEqual(['AbortError', 'done'])
-    close(api)
   })
 })

@@ -8,20 +8,9 @@ import type { MessagePort } from 'node:worker_threads'
 import { describe, expect, it } from 'vitest'
 import { release } from '../src/shared/index.js'
 import { pairs } from './__shared__/pairs.js'
-import { rawPeer, type WireFrame } from './__shared__/raw.js'
+import { rawPeer, type WireFrame, openStream, streamRef } from './__shared__/raw.js'
+import { key, sleep, until } from './__shared__/wait.js'
 
-let keys = 0
-const key = (what: string) => `${what}-${++keys}-${Math.random().toString(36).slice(2)}`
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-
-async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, ms = 2000): Promise<T> {
-  const end = Date.now() + ms
-  for (;;) {
-    const v = await read()
-    if (ok(v) || Date.now() > end) return v
-    await sleep(5)
-  }
-}
 
 /** Every frame the host sends on the client's port, in order. */
 function frames(port: MessagePort): WireFrame[] {
@@ -33,17 +22,6 @@ function frames(port: MessagePort): WireFrame[] {
   return seen
 }
 
-/** The ref of a stream call's result: an iterable ref alone at the top level. */
-function streamRef(f: WireFrame): number {
-  const value = f.value as { v: unknown; r: [unknown[], string, number][] }
-  expect(value.v).toBeNull()
-  expect(value.r).toHaveLength(1)
-  const [path, kind, ref] = value.r[0]!
-  expect(path).toEqual([])
-  expect(kind).toBe('iterable')
-  expect(ref).toBeLessThan(0)
-  return ref
-}
 
 describe.each(pairs)('one family of item frames over $name', (factory) => {
   it('answers a stream call with its stream as a ref: a result, ref-push items, then a ref-end with the return value', async () => {
@@ -116,9 +94,7 @@ describe.each(pairs)('one family of item frames over $name', (factory) => {
     const peer = pair.connect()
     const raw = rawPeer(peer.port)
     const k = key('cancel')
-    raw.send([{ t: 'call', id: 900, path: ['watchedStream'], args: { v: [k] } }])
-    const ref = streamRef(await raw.next((f) => f.t === 'result' && f.id === 900))
-    await raw.next((f) => f.t === 'ref-push' && f.ref === ref)
+    const ref = await openStream(raw, 900, ['watchedStream'], [k])
     raw.send([{ t: 'cancel', id: 900 }])
     const log = await until(() => peer.api.wireLog(k), (l) => l.includes('finally'))
     expect(log).toEqual(['signal aborted', 'onClose AbortError', 'finally'])
@@ -132,9 +108,7 @@ describe.each(pairs)('one family of item frames over $name', (factory) => {
     const peer = pair.connect()
     const raw = rawPeer(peer.port)
     const k = key('ref-end')
-    raw.send([{ t: 'call', id: 901, path: ['watchedStream'], args: { v: [k] } }])
-    const ref = streamRef(await raw.next((f) => f.t === 'result' && f.id === 901))
-    await raw.next((f) => f.t === 'ref-push' && f.ref === ref)
+    const ref = await openStream(raw, 901, ['watchedStream'], [k])
     raw.send([{ t: 'ref-end', ref, cancel: true }])
     const log = await until(() => peer.api.wireLog(k), (l) => l.includes('finally'))
     expect(log).toEqual(['signal aborted', 'onClose AbortError', 'finally'])

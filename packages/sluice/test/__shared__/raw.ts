@@ -85,3 +85,25 @@ export function dagWireError(levels: number): object {
   }
   return e
 }
+
+/**
+ * The ref of a stream call's stream, from the host's `result` frame: an `iterable` ref alone at the top level of
+ * its value (`{ v: null, r: [[[], 'iterable', ref]] }`). Throws when the result is not a stream's.
+ */
+export function streamRef(f: WireFrame): number {
+  const value = f.value as { v?: unknown; r?: unknown } | undefined
+  const slots = value?.r
+  const slot = Array.isArray(slots) && slots.length === 1 ? (slots[0] as unknown[]) : undefined
+  if (value?.v !== null || slot === undefined || !Array.isArray(slot[0]) || slot[0].length !== 0 || slot[1] !== 'iterable' || typeof slot[2] !== 'number' || slot[2] >= 0) {
+    throw new Error(`not a stream call's result: ${JSON.stringify(f).slice(0, 200)}`)
+  }
+  return slot[2]
+}
+
+/** Opens a stream call as a raw page would, and waits for its result and its first items: returns its ref. */
+export async function openStream(raw: RawPeer, id: number, path: string[], args: unknown[]): Promise<number> {
+  raw.send([{ t: 'call', id, path, args: { v: args } }])
+  const ref = streamRef(await raw.next((f) => f.t === 'result' && f.id === id))
+  await raw.next((f) => f.t === 'ref-push' && f.ref === ref)
+  return ref
+}
