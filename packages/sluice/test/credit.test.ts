@@ -27,9 +27,10 @@ describe.each(pairs)('credit over $name', (factory) => {
     for (let i = 0; i < 40; i++) expect((await it.next()).value).toEqual({ i })
     await settle(100)
     const produced = (await api.probe()).produced.infinite!
-    // 40 read; 32 of them acknowledged, so at most 32 + 64 produced.
+    // 40 read, and never more than one window (64) beyond what was read: 32 acknowledged at half the window,
+    // plus what the starvation rule gave back whenever the reader waited on an empty queue.
     expect(produced).toBeGreaterThanOrEqual(64)
-    expect(produced).toBeLessThanOrEqual(32 + 64)
+    expect(produced).toBeLessThanOrEqual(40 + 64)
     await it.return!()
   })
 
