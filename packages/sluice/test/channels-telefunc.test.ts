@@ -11,7 +11,7 @@ import { createHost, webSocketPort } from '../src/main/index.js'
 import { createClient } from '../src/renderer/index.js'
 import { AbortError, release } from '../src/shared/index.js'
 import { pairs } from './__shared__/pairs.js'
-import { dag, rawPeer, until, type WireFrame } from './__shared__/raw.js'
+import { dag, openChannel, pushedItems, rawPeer, until, type WireFrame } from './__shared__/raw.js'
 import * as fixtures from './fixtures/channels-telefunc.js'
 
 describe.each(pairs)('channel acks, abort, binary over $name', (factory) => {
@@ -276,15 +276,7 @@ describe('hostile channel frames', () => {
       host,
       peer,
       /** Calls `method`, takes the channel ref from its result, and grants the host's end `n` items. */
-      async open(method: string, args: unknown[], grant = { n: 4 } as { n: number; b?: number }) {
-        peer.send([{ t: 'call', id: 1, path: [method], args: { v: args } }])
-        const result = (await peer.next((f) => f.t === 'result')) as WireFrame & { value: { r: [unknown, string, number][] } }
-        const ref = result.value.r[0]![2]
-        peer.send([{ t: 'ref-pull', ref, ...grant }])
-        // The host grants its own window back.
-        const pull = await peer.next((f) => f.t === 'ref-pull' && f.ref === ref)
-        return { ref, pull: pull as WireFrame & { b?: number } }
-      },
+      open: (method: string, args: unknown[], grant?: { n: number; b?: number }) => openChannel(peer, method, args, grant),
       [Symbol.dispose]() {
         host.close()
         port2.close()
@@ -322,12 +314,12 @@ describe('hostile channel frames', () => {
   it('a peer that grants without acking is held to maxCredit unacked values: granting past it is a protocol error', async () => {
     using s = setup({ limits: { maxCredit: 64 } })
     const { ref } = await s.open('spam', [1000], { n: 64 })
-    await until(() => s.peer.frames.filter((f) => f.t === 'ref-push').reduce((n, f) => n + f.items!.length, 0) === 64, '64 values')
+    await until(() => pushedItems(s.peer) === 64, '64 values')
     s.peer.send([{ t: 'ref-pull', ref, n: 1 }])
     expect((await protocolError(s.peer, 'ref-pull')).message).toMatch(/credits outstanding/)
     // Acking them makes room again.
     s.peer.send([{ t: 'ref-ack', ref, n: 64 }, { t: 'ref-pull', ref, n: 10 }])
-    await until(() => s.peer.frames.filter((f) => f.t === 'ref-push').reduce((n, f) => n + f.items!.length, 0) === 74, '10 more values')
+    await until(() => pushedItems(s.peer) === 74, '10 more values')
   })
 
   it('an ack index outside the batch, or a malformed ack value, is a protocol error', async () => {
@@ -336,7 +328,7 @@ describe('hostile channel frames', () => {
     s.peer.send([{ t: 'ref-push', ref, items: ['ping'] }])
     // The host sends '1', '2', '3' and waits for their acks.
     // The first may leave alone (the outbox's leading edge), the other two with it or after: count the items.
-    await until(() => s.peer.frames.filter((f) => f.t === 'ref-push' && f.ref === ref).reduce((n, f) => n + f.items!.length, 0) === 3, 'three values from the host')
+    await until(() => pushedItems(s.peer, ref) === 3, 'three values from the host')
     s.peer.send([{ t: 'ref-ack', ref, n: 1, v: { 7: { v: 1 } } }])
     expect((await protocolError(s.peer, 'ref-ack')).message).toMatch(/outside/)
     s.peer.send([{ t: 'ref-ack', ref, n: 1, v: { 0: { v: 1, m: dag(30) } } }])

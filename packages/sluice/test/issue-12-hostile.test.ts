@@ -6,7 +6,7 @@
 import { MessageChannel } from 'node:worker_threads'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createHost } from '../src/main/index.js'
-import { dag, rawPeer, until, type WireFrame } from './__shared__/raw.js'
+import { cancelled, dag, openChannel, pushedItems, rawPeer, until, type WireFrame } from './__shared__/raw.js'
 import * as api from './fixtures/api.js'
 
 const CHUNK = 256 * 1024
@@ -41,14 +41,14 @@ describe('issue 12 from a hostile page', () => {
     await settle()
     // 8 MiB of host flow window, plus what the body's ReadableStream read ahead.
     expect(api.blobProbe().bodyBytes).toBeLessThanOrEqual(8 * 1024 * 1024 + 2 * CHUNK)
-    const pushed = s.peer.frames.filter((f) => f.t === 'ref-push').reduce((n, f) => n + f.items!.length, 0)
+    const pushed = pushedItems(s.peer)
     expect(pushed).toBe(32)
     // Granting back what it read keeps it going, one window at a time, to the end.
     for (let got = pushed; got < 400; ) {
       s.peer.frames.length = 0
       s.peer.send([{ t: 'ref-pull', ref, n: 32 }])
-      await until(() => s.peer.frames.some((f) => f.t === 'ref-end') || s.peer.frames.filter((f) => f.t === 'ref-push').reduce((n, f) => n + f.items!.length, 0) >= Math.min(32, 400 - got), 'the next window')
-      got += s.peer.frames.filter((f) => f.t === 'ref-push').reduce((n, f) => n + f.items!.length, 0)
+      await until(() => s.peer.frames.some((f) => f.t === 'ref-end') || pushedItems(s.peer) >= Math.min(32, 400 - got), 'the next window')
+      got += pushedItems(s.peer)
     }
     await until(() => s.host.stats().refs === 0 && s.host.stats().calls === 0, 'nothing left')
   })
@@ -199,26 +199,22 @@ describe('issue 12 from a hostile page', () => {
   it('live values in a ref-ack that is refused, or that also names an error, are ended, not kept', async () => {
     using s = setup()
     api.resetTelefunc()
-    s.peer.send([call(1, 'ackChannel', { v: [] })])
-    const ref = refOf(await s.peer.next((f) => f.t === 'result'))
-    s.peer.send([{ t: 'ref-pull', ref, n: 4 }])
-    await s.peer.next((f) => f.t === 'ref-pull' && f.ref === ref)
+    const { ref } = await openChannel(s.peer, 'ackChannel', [])
     const stream = (id: number) => ({ v: null, r: [[[], 'readable', id]] })
-    const cancelled = (id: number) => s.peer.next((f) => f.t === 'ref-end' && f.ref === id && f.cancel === true)
     // Acks for values never sent, carrying a stream: refused, and the stream cancelled.
     s.peer.send([{ t: 'ref-ack', ref, n: 5, v: { 0: stream(9) } }])
     expect((await s.peer.next((f) => f.t === 'protocol-error' && f.frame === 'ref-ack')).message).toMatch(/exceed the values sent/)
-    await cancelled(9)
+    await cancelled(s.peer, 9)
     // A good value, then an index outside the batch: the good one is ended too.
     s.peer.send([{ t: 'ref-push', ref, items: ['ping'] }])
     // The first may leave alone (the outbox's leading edge), the other two with it or after: count the items.
-    await until(() => s.peer.frames.filter((f) => f.t === 'ref-push' && f.ref === ref).reduce((n, f) => n + f.items!.length, 0) === 3, 'three values from the host')
+    await until(() => pushedItems(s.peer, ref) === 3, 'three values from the host')
     s.peer.send([{ t: 'ref-ack', ref, n: 1, v: { 0: stream(10), 7: { v: 1 } } }])
     expect((await s.peer.next((f) => f.t === 'protocol-error' && f.frame === 'ref-ack')).message).toMatch(/outside/)
-    await cancelled(10)
+    await cancelled(s.peer, 10)
     // A value and an error for the same send: the send rejects, and the value is ended.
     s.peer.send([{ t: 'ref-ack', ref, n: 3, v: { 0: stream(11) }, e: { 0: { name: 'Error', message: 'nope' } } }])
-    await cancelled(11)
+    await cancelled(s.peer, 11)
     await until(async () => (await api.telefuncProbe()).acks.length === 3, 'the three sends settled')
     expect((await api.telefuncProbe()).acks[0]).toBe('err:nope')
     s.peer.send([{ t: 'ref-end', ref }])
@@ -240,19 +236,15 @@ describe('issue 12 from a hostile page', () => {
   it('a value refused halfway through its refs (an id repeated across items, a bad kind after a good slot) ends the refs it had taken', async () => {
     using s = setup()
     api.resetTelefunc()
-    s.peer.send([call(1, 'ackChannel', { v: [] })])
-    const ref = refOf(await s.peer.next((f) => f.t === 'result'))
-    s.peer.send([{ t: 'ref-pull', ref, n: 4 }])
-    await s.peer.next((f) => f.t === 'ref-pull' && f.ref === ref)
-    const cancelled = (id: number) => s.peer.next((f) => f.t === 'ref-end' && f.ref === id && f.cancel === true)
+    const { ref } = await openChannel(s.peer, 'ackChannel', [])
     // Identity holds within one item, not across items: the second item's stream 30 is refused.
     s.peer.send([{ t: 'ref-push', ref, items: [null, null], enc: { 0: { r: [[[], 'readable', 30]] }, 1: { r: [[[], 'readable', 30]] } } }])
     expect((await s.peer.next((f) => f.t === 'protocol-error' && f.frame === 'ref-push')).message).toMatch(/already in use/)
-    await cancelled(30)
+    await cancelled(s.peer, 30)
     // One item: a good stream, then a slot of an unknown kind.
     s.peer.send([{ t: 'ref-push', ref, items: [[null, null]], enc: { 0: { r: [[[0], 'readable', 31], [[1], 'bogus', 32]] } } }])
     expect((await s.peer.next((f) => f.t === 'protocol-error' && f.frame === 'ref-push')).message).toMatch(/not accepted/)
-    await cancelled(31)
+    await cancelled(s.peer, 31)
     s.peer.send([{ t: 'ref-end', ref }])
     await until(() => s.host.stats().refs === 0 && s.host.stats().calls === 0, 'nothing left')
   })
@@ -277,10 +269,7 @@ describe('issue 12 from a hostile page', () => {
   it('an error from the page whose 1000 nested errors each carry a value at the node limit costs one value walk, not 1000', async () => {
     using s = setup()
     api.resetTelefunc()
-    s.peer.send([call(1, 'ackChannel', { v: [] })])
-    const ref = refOf(await s.peer.next((f) => f.t === 'result'))
-    s.peer.send([{ t: 'ref-pull', ref, n: 4 }])
-    await s.peer.next((f) => f.t === 'ref-pull' && f.ref === ref)
+    const { ref } = await openChannel(s.peer, 'ackChannel', [])
     // Each value's superjson meta is a DAG that walks to limits.maxValueNodes (about 15 ms); shared by all 1000.
     const heavy = { v: null, m: dag(30) }
     const error = { name: 'AggregateError', message: 'many', errors: Array.from({ length: 1000 }, (_, i) => ({ name: 'Error', message: `e${i}`, value: heavy })) }

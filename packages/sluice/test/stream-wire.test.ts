@@ -8,7 +8,7 @@ import type { MessagePort } from 'node:worker_threads'
 import { describe, expect, it } from 'vitest'
 import { release } from '../src/shared/index.js'
 import { pairs } from './__shared__/pairs.js'
-import { rawPeer, type WireFrame, openStream, streamRef } from './__shared__/raw.js'
+import { openStream, pushedItems, rawPeer, streamRef, type WireFrame } from './__shared__/raw.js'
 import { key, sleep, until } from './__shared__/wait.js'
 
 
@@ -89,30 +89,21 @@ describe.each(pairs)('one family of item frames over $name', (factory) => {
     await pair.waitFor((s) => s.calls === 0 && s.streams === 0 && s.refs === 0)
   })
 
-  it('ends a cancelled stream call with one cancel frame: the host sends nothing more for it', async () => {
+  it.each([
+    ['a cancel frame for the call', (_ref: number) => ({ t: 'cancel', id: 900 })],
+    ["a ref-end cancel of the call's stream", (ref: number) => ({ t: 'ref-end', ref, cancel: true })],
+  ])('ends a stream call at %s: signal, onClose and finally run once, and the host sends nothing more for it', async (_name, frame) => {
     await using pair = await factory.make()
     const peer = pair.connect()
     const raw = rawPeer(peer.port)
     const k = key('cancel')
     const ref = await openStream(raw, 900, ['watchedStream'], [k])
-    raw.send([{ t: 'cancel', id: 900 }])
+    raw.send([frame(ref)])
     const log = await until(() => peer.api.wireLog(k), (l) => l.includes('finally'))
     expect(log).toEqual(['signal aborted', 'onClose AbortError', 'finally'])
     await pair.waitFor((s) => s.calls === 0 && s.streams === 0 && s.refs === 0)
     await sleep(20)
     expect(raw.frames.filter((f) => f.ref === ref && f.t === 'ref-end')).toEqual([])
-  })
-
-  it('treats a ref-end cancel of a stream call\'s stream as a cancel of the call: signal, onClose and finally run once', async () => {
-    await using pair = await factory.make()
-    const peer = pair.connect()
-    const raw = rawPeer(peer.port)
-    const k = key('ref-end')
-    const ref = await openStream(raw, 901, ['watchedStream'], [k])
-    raw.send([{ t: 'ref-end', ref, cancel: true }])
-    const log = await until(() => peer.api.wireLog(k), (l) => l.includes('finally'))
-    expect(log).toEqual(['signal aborted', 'onClose AbortError', 'finally'])
-    await pair.waitFor((s) => s.calls === 0 && s.streams === 0 && s.refs === 0)
   })
 
   it('refuses a ref-end with a value for a stream the host produces, and the stream carries on', async () => {
@@ -140,7 +131,7 @@ describe.each(pairs)('one family of item frames over $name', (factory) => {
     let items = 0
     while (items < 5) items += (await raw.next((f) => f.t === 'ref-push' && f.ref === ref)).items!.length
     await sleep(30)
-    expect(items + raw.frames.filter((f) => f.t === 'ref-push').reduce((n, f) => n + f.items!.length, 0)).toBe(5)
+    expect(items + pushedItems(raw)).toBe(5)
     raw.send([{ t: 'cancel', id: 903 }])
     await pair.waitFor((s) => s.calls === 0 && s.streams === 0 && s.refs === 0)
   })

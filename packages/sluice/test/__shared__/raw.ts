@@ -107,3 +107,28 @@ export async function openStream(raw: RawPeer, id: number, path: string[], args:
   await raw.next((f) => f.t === 'ref-push' && f.ref === ref)
   return ref
 }
+
+/** Items in the `ref-push` frames the peer has kept (not yet taken by `next()`): on ref `ref`, or on any ref. */
+export function pushedItems(peer: { frames: WireFrame[] }, ref?: number): number {
+  let n = 0
+  for (const f of peer.frames) if (f.t === 'ref-push' && (ref === undefined || f.ref === ref)) n += f.items!.length
+  return n
+}
+
+/**
+ * Calls `method` (as call 1) and opens the channel its result holds: grants the host's end `grant`, and waits
+ * for the host to grant its own window back.
+ */
+export async function openChannel(peer: RawPeer, method: string, args: unknown[], grant: { n: number; b?: number } = { n: 4 }): Promise<{ ref: number; pull: WireFrame & { b?: number } }> {
+  peer.send([{ t: 'call', id: 1, path: [method], args: { v: args } }])
+  const result = await peer.next((f) => f.t === 'result')
+  const ref = (result.value as { r: [unknown, string, number][] }).r[0]![2]
+  peer.send([{ t: 'ref-pull', ref, ...grant }])
+  const pull = await peer.next((f) => f.t === 'ref-pull' && f.ref === ref)
+  return { ref, pull: pull as WireFrame & { b?: number } }
+}
+
+/** The host's `ref-end` with `cancel: true` for ref `id`: it ended a live value it refused. */
+export function cancelled(peer: RawPeer, id: number): Promise<WireFrame> {
+  return peer.next((f) => f.t === 'ref-end' && f.ref === id && f.cancel === true)
+}
