@@ -63,11 +63,7 @@ export class Outbox {
    * wrapper per item. `shared`: it holds binary by reference and must leave now.
    */
   pushPlainItem(ref: number, value: unknown, shared: boolean): void {
-    if (this.closed) return
-    const idle = this.idle()
-    this.itemsFrame(ref).items.push(value)
-    if (shared || idle) return this.flush()
-    this.added(1, this.options.itemSchedule ?? this.options.schedule)
+    this.addItem(ref, value, undefined, shared)
   }
 
   /**
@@ -89,20 +85,26 @@ export class Outbox {
     return frame
   }
 
-  /** Adds one item to stream `ref`, extending the last frame when it is the same stream's `ref-push`. */
+  /** Adds one encoded item to stream `ref`; its superjson meta and refs, if any, go in the frame's `enc`. */
   pushItem(ref: number, item: Encoded): void {
+    let extra: Omit<Encoded, 'v'> | undefined
+    if (item.m !== undefined || item.r !== undefined) {
+      extra = {}
+      if (item.m !== undefined) extra.m = item.m
+      if (item.r !== undefined) extra.r = item.r
+    }
+    // Binary kept by reference (codec.ts, SHARED_BYTES) leaves now: postMessage's copy is its snapshot.
+    this.addItem(ref, item.v, extra, mustPostNow(item))
+  }
+
+  /** Adds one item to stream `ref`, extending the last frame when it is the same stream's `ref-push`. */
+  private addItem(ref: number, value: unknown, extra: Omit<Encoded, 'v'> | undefined, postNow: boolean): void {
     if (this.closed) return
     const idle = this.idle()
     const frame = this.itemsFrame(ref)
-    if (item.m !== undefined || item.r !== undefined) {
-      const extra: Omit<Encoded, 'v'> = {}
-      if (item.m !== undefined) extra.m = item.m
-      if (item.r !== undefined) extra.r = item.r
-      ;(frame.enc ??= {})[frame.items.length] = extra
-    }
-    frame.items.push(item.v)
-    // Binary kept by reference (codec.ts, SHARED_BYTES) leaves now: postMessage's copy is its snapshot.
-    if (mustPostNow(item) || idle) return this.flush()
+    if (extra !== undefined) (frame.enc ??= {})[frame.items.length] = extra
+    frame.items.push(value)
+    if (postNow || idle) return this.flush()
     this.added(1, this.options.itemSchedule ?? this.options.schedule)
   }
 

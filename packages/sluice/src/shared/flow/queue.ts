@@ -118,10 +118,7 @@ export class Inbound<T> {
     } else {
       this.failed = false
     }
-    const dropped = this.items.slice(this.head)
-    this.items = []
-    this.head = 0
-    for (const item of dropped) dispose(item, reason)
+    this.dropQueued(reason)
     if (tell) this.link.cancel(reason)
     const waiter = this.waiter
     this.waiter = undefined
@@ -137,12 +134,17 @@ export class Inbound<T> {
   discard(): void {
     if (this.discarding) return
     this.discarding = true
+    const owed = this.dropQueued() + this.window.takeOwed()
+    if (owed > 0) this.pull(owed)
+  }
+
+  /** Disposes the items queued and not yet read (nobody will read them); returns how many there were. */
+  private dropQueued(reason?: unknown): number {
     const dropped = this.items.slice(this.head)
     this.items = []
     this.head = 0
-    for (const item of dropped) dispose(item)
-    const owed = dropped.length + this.window.takeOwed()
-    if (owed > 0) this.pull(owed)
+    for (const item of dropped) dispose(item, reason)
+    return dropped.length
   }
 
   private pull(n: number): void {

@@ -143,6 +143,18 @@ export class RefTable implements RefContext {
     return Math.sign(id) === this.step
   }
 
+  /** Ref `id`, live here in either direction (the sign of its id says which). */
+  private entry(id: number): LiveRef | undefined {
+    return this.mine(id) ? this.exported.get(id) : this.imported.get(id)
+  }
+
+  /** The next id this side gives a ref it exports. */
+  private allocate(): number {
+    const id = this.nextId
+    this.nextId += this.step
+    return id
+  }
+
   // -------------------------------------------------------------------------------------------------------------
   // RefContext: what every kind may use
   // -------------------------------------------------------------------------------------------------------------
@@ -283,8 +295,7 @@ export class RefTable implements RefContext {
    */
   exportStream(source: Source, stopped: () => void): number {
     if (this.closedWith !== undefined) throw this.closedWith
-    const id = this.nextId
-    this.nextId += this.step
+    const id = this.allocate()
     this.exported.set(id, new ExportedStream(this, id, 'iterable', source, stopped, true))
     return id
   }
@@ -337,8 +348,7 @@ export class RefTable implements RefContext {
       }
     }
     this.checkLimit(kind, (m) => new RangeError(m))
-    const id = this.nextId
-    this.nextId += this.step
+    const id = this.allocate()
     let entry: LiveRef
     switch (kind) {
       case 'function':
@@ -473,7 +483,7 @@ export class RefTable implements RefContext {
       case 'ref-push': {
         // { t: 'ref-push', ref, items, enc? }
         if (!Array.isArray(frame.items)) throw new ProtocolError('ref-push: items must be an array')
-        const entry = this.mine(frame.ref) ? this.exported.get(frame.ref) : this.imported.get(frame.ref)
+        const entry = this.entry(frame.ref)
         if (entry === undefined) return this.endLate(frame.enc !== undefined, () => this.decodeItems(frame))
         if (entry.push === undefined) throw new ProtocolError(`ref-push: ref ${frame.ref} does not receive items`)
         let items: unknown[]
@@ -487,7 +497,7 @@ export class RefTable implements RefContext {
       case 'ref-bytes': {
         // { t: 'ref-bytes', ref, bytes }
         if (!isInt(frame.ref) || !(frame.bytes instanceof Uint8Array)) throw new ProtocolError('ref-bytes: ref must be an integer and bytes a Uint8Array')
-        const entry = this.mine(frame.ref) ? this.exported.get(frame.ref) : this.imported.get(frame.ref)
+        const entry = this.entry(frame.ref)
         if (entry === undefined) return
         if (entry.pushBytes === undefined) throw new ProtocolError(`ref-bytes: ref ${frame.ref} is not a channel`)
         if (!entry.pushBytes(ownBytes(frame.bytes))) throw new ProtocolError(`ref-bytes: ${frame.bytes.byteLength} bytes on channel ${frame.ref} exceed the credit granted`)
@@ -499,7 +509,7 @@ export class RefTable implements RefContext {
         if (!isInt(frame.ref) || !(isCount(frame.n) || (frame.n === 0 && isCount(bytes))) || (bytes !== undefined && !isCount(bytes))) {
           throw new ProtocolError('ref-pull: ref, n and b must be integers')
         }
-        const entry = this.mine(frame.ref) ? this.exported.get(frame.ref) : this.imported.get(frame.ref)
+        const entry = this.entry(frame.ref)
         if (entry?.pull !== undefined && !entry.pull(frame.n, bytes)) {
           throw new ProtocolError(`ref-pull: more than ${this.maxCredit} credits outstanding on ${entry.kind === 'channel' ? 'channel' : 'ref'} ${frame.ref}`)
         }
@@ -508,7 +518,7 @@ export class RefTable implements RefContext {
       case 'ref-ack': {
         // { t: 'ref-ack', ref, n, v?, e? }
         if (!isInt(frame.ref) || !isCount(frame.n)) throw new ProtocolError('ref-ack: ref and n must be integers')
-        const entry = this.mine(frame.ref) ? this.exported.get(frame.ref) : this.imported.get(frame.ref)
+        const entry = this.entry(frame.ref)
         if (entry === undefined) return this.endLate(frame.v !== undefined, () => Object.values(frame.v as object).map((v) => this.decode(v as Encoded)))
         if (entry.ack === undefined) throw new ProtocolError(`ref-ack: ref ${frame.ref} is not a channel`)
         if (!entry.ack(frame)) throw new ProtocolError(`ref-ack: ${frame.n} acks on channel ${frame.ref} exceed the values sent`)
@@ -518,7 +528,7 @@ export class RefTable implements RefContext {
         // { t: 'ref-end', ref, error?, value?, cancel? }
         if (!isInt(frame.ref)) throw new ProtocolError('ref-end: ref must be an integer')
         const mine = this.mine(frame.ref)
-        const entry = mine ? this.exported.get(frame.ref) : this.imported.get(frame.ref)
+        const entry = this.entry(frame.ref)
         if (entry === undefined) return frame.value === undefined ? undefined : this.endLate((frame.value as { r?: unknown } | null)?.r !== undefined, () => this.decode(frame.value!))
         // A channel's abort value is checked with this connection's limits before anything else happens.
         const abort = (frame.error as WireError | undefined)?.abort
@@ -572,7 +582,7 @@ export class RefTable implements RefContext {
 
   /** @internal Whether ref `id` is live here (a frame about any other is ignored, undecoded). */
   has(id: number): boolean {
-    return (this.mine(id) ? this.exported : this.imported).has(id)
+    return this.entry(id) !== undefined
   }
 
   /** @internal Whether imported ref `id` drops what arrives (its items' Blobs need not be read first). */
@@ -595,7 +605,7 @@ export class RefTable implements RefContext {
 
   /** Hands decoded items to the stream or channel `ref` (now, or once the Blobs in them are in). */
   pushItems(ref: number, items: unknown[]): void {
-    const entry = this.mine(ref) ? this.exported.get(ref) : this.imported.get(ref)
+    const entry = this.entry(ref)
     if (entry?.push === undefined) return dispose(items)
     let taken: boolean
     try {
